@@ -25,7 +25,8 @@ Result<Bytes> Unhex(std::string_view hex) {
   Bytes out(hex.size() / 2);
   for (size_t i = 0; i < out.size(); ++i) {
     int hi = HexValue(hex[2 * i]), lo = HexValue(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return Status::Invalid("not a hex digit at position " + std::to_string(2 * i));
+    if (hi < 0 || lo < 0)
+      return Status::Invalid("not a hex digit at position " + std::to_string(2 * i));
     out[i] = static_cast<uint8_t>(hi << 4 | lo);
   }
   return out;
@@ -67,7 +68,8 @@ Result<Bytes> Unbase64(std::string_view text) {
       } else {
         if (pad) return Status::Invalid("base64 padding in the middle");
         const char* p = c ? std::strchr(kB64, c) : nullptr;
-        if (!p) return Status::Invalid("not a base64 character at position " + std::to_string(i + k));
+        if (!p)
+          return Status::Invalid("not a base64 character at position " + std::to_string(i + k));
         d = static_cast<int>(p - kB64);
       }
       v = v << 6 | static_cast<uint32_t>(d);
@@ -118,7 +120,8 @@ bool ByteReader::Fixed(size_t n, ByteView* out) {
 bool ByteReader::String(std::string_view* s) {
   uint64_t n;
   ByteView b;
-  if (!Varint(&n) || n > remaining() || !Fixed(static_cast<size_t>(n), &b)) return !(failed_ = true);
+  if (!Varint(&n) || n > remaining() || !Fixed(static_cast<size_t>(n), &b))
+    return !(failed_ = true);
   *s = AsChars(b);
   return true;
 }

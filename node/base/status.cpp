@@ -4,16 +4,26 @@ namespace shequ {
 
 std::string_view CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kInvalidArgument: return "invalid argument";
-    case Code::kNotFound: return "not found";
-    case Code::kAlreadyExists: return "already exists";
-    case Code::kPermissionDenied: return "permission denied";
-    case Code::kUnavailable: return "unavailable";
-    case Code::kAborted: return "aborted";
-    case Code::kResourceExhausted: return "resource exhausted";
-    case Code::kCorruption: return "corruption";
-    case Code::kInternal: return "internal error";
+    case Code::kOk:
+      return "ok";
+    case Code::kInvalidArgument:
+      return "invalid argument";
+    case Code::kNotFound:
+      return "not found";
+    case Code::kAlreadyExists:
+      return "already exists";
+    case Code::kPermissionDenied:
+      return "permission denied";
+    case Code::kUnavailable:
+      return "unavailable";
+    case Code::kAborted:
+      return "aborted";
+    case Code::kResourceExhausted:
+      return "resource exhausted";
+    case Code::kCorruption:
+      return "corruption";
+    case Code::kInternal:
+      return "internal error";
   }
   return "unknown";
 }

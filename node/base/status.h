@@ -62,7 +62,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT
     if (std::get<Status>(v_).ok()) v_ = Status::Internal("Result built from an ok Status");
   }
@@ -89,10 +89,10 @@ class [[nodiscard]] Result {
 #define SHEQU_CONCAT_INNER(a, b) a##b
 #define SHEQU_CONCAT(a, b) SHEQU_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)               \
-  do {                                      \
-    ::shequ::Status _st = (expr);           \
-    if (!_st.ok()) return _st;              \
+#define RETURN_IF_ERROR(expr)     \
+  do {                            \
+    ::shequ::Status _st = (expr); \
+    if (!_st.ok()) return _st;    \
   } while (0)
 
 #define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
@@ -101,5 +101,4 @@ class [[nodiscard]] Result {
   lhs = std::move(tmp).value()
 
 // ASSIGN_OR_RETURN(auto x, Foo()); declares x from a Result or returns its Status.
-#define ASSIGN_OR_RETURN(lhs, expr) \
-  ASSIGN_OR_RETURN_IMPL(SHEQU_CONCAT(_res_, __LINE__), lhs, expr)
+#define ASSIGN_OR_RETURN(lhs, expr) ASSIGN_OR_RETURN_IMPL(SHEQU_CONCAT(_res_, __LINE__), lhs, expr)

@@ -52,7 +52,9 @@ Result<CsvTable> ParseCsv(std::string_view text, std::string_view what) {
       field_started = true;
     }
   }
-  if (quoted) return Status::Invalid(std::string(what) + ": unterminated quote at line " + std::to_string(line));
+  if (quoted)
+    return Status::Invalid(std::string(what) + ": unterminated quote at line " +
+                           std::to_string(line));
   if (!field.empty() || !row.empty()) end_row();
   if (lines.empty()) return Status::Invalid(std::string(what) + ": no header row");
   CsvTable t;

@@ -12,9 +12,12 @@ namespace shequ::model {
 
 std::string_view EntityKindName(EntityKind kind) {
   switch (kind) {
-    case EntityKind::kHousehold: return "household";
-    case EntityKind::kPerson: return "person";
-    case EntityKind::kVisit: return "visit";
+    case EntityKind::kHousehold:
+      return "household";
+    case EntityKind::kPerson:
+      return "person";
+    case EntityKind::kVisit:
+      return "visit";
   }
   return "unknown";
 }
@@ -27,26 +30,40 @@ std::optional<EntityKind> ParseEntityKind(std::string_view name) {
 
 std::string_view DepartmentName(Department d) {
   switch (d) {
-    case Department::kCommunity: return "社区";
-    case Department::kPolice: return "公安";
-    case Department::kHealth: return "卫计委";
-    case Department::kCivilAffairs: return "民政局";
-    case Department::kLabour: return "人社局";
-    case Department::kDisability: return "残联";
-    case Department::kGovernance: return "综治办";
+    case Department::kCommunity:
+      return "社区";
+    case Department::kPolice:
+      return "公安";
+    case Department::kHealth:
+      return "卫计委";
+    case Department::kCivilAffairs:
+      return "民政局";
+    case Department::kLabour:
+      return "人社局";
+    case Department::kDisability:
+      return "残联";
+    case Department::kGovernance:
+      return "综治办";
   }
   return "?";
 }
 
 std::string_view DepartmentSlug(Department d) {
   switch (d) {
-    case Department::kCommunity: return "community";
-    case Department::kPolice: return "police";
-    case Department::kHealth: return "health";
-    case Department::kCivilAffairs: return "civil-affairs";
-    case Department::kLabour: return "labour";
-    case Department::kDisability: return "disability";
-    case Department::kGovernance: return "governance";
+    case Department::kCommunity:
+      return "community";
+    case Department::kPolice:
+      return "police";
+    case Department::kHealth:
+      return "health";
+    case Department::kCivilAffairs:
+      return "civil-affairs";
+    case Department::kLabour:
+      return "labour";
+    case Department::kDisability:
+      return "disability";
+    case Department::kGovernance:
+      return "governance";
   }
   return "?";
 }
@@ -59,21 +76,30 @@ std::optional<Department> ParseDepartment(std::string_view s) {
 
 char FieldClassLetter(FieldClass c) {
   switch (c) {
-    case FieldClass::kOrdinary: return 'O';
-    case FieldClass::kPersonal: return 'P';
-    case FieldClass::kSensitive: return 'S';
+    case FieldClass::kOrdinary:
+      return 'O';
+    case FieldClass::kPersonal:
+      return 'P';
+    case FieldClass::kSensitive:
+      return 'S';
   }
   return '?';
 }
 
 std::string Requirement::Describe() const {
   switch (kind) {
-    case kNever: return "optional";
-    case kAlways: return "required";
-    case kMinAge: return "required for age >= " + std::to_string(min_age);
-    case kUnlessEquals: return "required unless " + other + " = " + value;
-    case kIfFilled: return "required when " + other + " is filled";
-    case kIfEquals: return "required when " + other + " = " + value;
+    case kNever:
+      return "optional";
+    case kAlways:
+      return "required";
+    case kMinAge:
+      return "required for age >= " + std::to_string(min_age);
+    case kUnlessEquals:
+      return "required unless " + other + " = " + value;
+    case kIfFilled:
+      return "required when " + other + " is filled";
+    case kIfEquals:
+      return "required when " + other + " = " + value;
   }
   return "?";
 }
@@ -168,12 +194,18 @@ namespace {
 
 Result<FieldType> ParseFieldType(std::string_view s) {
   static const std::pair<std::string_view, FieldType> kTypes[] = {
-      {"text", FieldType::kText},         {"name", FieldType::kName},
-      {"community", FieldType::kCommunity}, {"code", FieldType::kCode},
-      {"list", FieldType::kList},         {"date", FieldType::kDate},
-      {"int", FieldType::kInt},           {"phone", FieldType::kPhone},
-      {"id_number", FieldType::kIdNumber}, {"disability_cert", FieldType::kDisabilityCert},
-      {"origin", FieldType::kOrigin},     {"fingerprint", FieldType::kFingerprint},
+      {"text", FieldType::kText},
+      {"name", FieldType::kName},
+      {"community", FieldType::kCommunity},
+      {"code", FieldType::kCode},
+      {"list", FieldType::kList},
+      {"date", FieldType::kDate},
+      {"int", FieldType::kInt},
+      {"phone", FieldType::kPhone},
+      {"id_number", FieldType::kIdNumber},
+      {"disability_cert", FieldType::kDisabilityCert},
+      {"origin", FieldType::kOrigin},
+      {"fingerprint", FieldType::kFingerprint},
       {"ref", FieldType::kRef}};
   for (const auto& [name, type] : kTypes)
     if (name == s) return type;
@@ -216,8 +248,8 @@ Result<Reference> Reference::LoadWith(ReadFn read) {
   Reference ref;
   ASSIGN_OR_RETURN(std::string catalog_text, read("catalog.csv"));
   ASSIGN_OR_RETURN(CsvTable cat, ParseCsv(catalog_text, "catalog.csv"));
-  const char* kCols[] = {"entity", "key",      "label", "type",  "table",
-                         "owner",  "class",    "required", "limit", "identity"};
+  const char* kCols[] = {"entity", "key",   "label",    "type",  "table",
+                         "owner",  "class", "required", "limit", "identity"};
   int col[10];
   for (int i = 0; i < 10; ++i) {
     col[i] = cat.Column(kCols[i]);
@@ -238,14 +270,19 @@ Result<Reference> Reference::LoadWith(ReadFn read) {
     if (!owner) return Status::Invalid(where + ": unknown owner " + Quote(row[col[5]]));
     f.owner = *owner;
     const std::string& cls = row[col[6]];
-    if (cls == "O") f.cls = FieldClass::kOrdinary;
-    else if (cls == "P") f.cls = FieldClass::kPersonal;
-    else if (cls == "S") f.cls = FieldClass::kSensitive;
-    else return Status::Invalid(where + ": unknown class " + Quote(cls));
+    if (cls == "O")
+      f.cls = FieldClass::kOrdinary;
+    else if (cls == "P")
+      f.cls = FieldClass::kPersonal;
+    else if (cls == "S")
+      f.cls = FieldClass::kSensitive;
+    else
+      return Status::Invalid(where + ": unknown class " + Quote(cls));
     ASSIGN_OR_RETURN(f.required, ParseRequirement(row[col[7]]));
     f.limit = row[col[8]].empty() ? 0 : std::atoi(row[col[8]].c_str());
     f.identity = row[col[9]] == "y";
-    if (ref.catalog_.Find(f.entity, f.key)) return Status::Invalid(where + ": duplicate key " + f.key);
+    if (ref.catalog_.Find(f.entity, f.key))
+      return Status::Invalid(where + ": duplicate key " + f.key);
     if (f.type == FieldType::kCode || f.type == FieldType::kList) {
       if (!ref.tables_.count(f.table)) {
         ASSIGN_OR_RETURN(std::string text, read(f.table + ".csv"));
@@ -266,7 +303,8 @@ Result<Reference> Reference::LoadWith(ReadFn read) {
   // Requirement references must name fields of the same entity.
   for (const FieldDef& f : ref.catalog_.fields_) {
     if (!f.required.other.empty() && !ref.catalog_.Find(f.entity, f.required.other))
-      return Status::Invalid("catalog.csv: " + f.key + " depends on unknown field " + f.required.other);
+      return Status::Invalid("catalog.csv: " + f.key + " depends on unknown field " +
+                             f.required.other);
   }
 
   ASSIGN_OR_RETURN(std::string div_text, read("wuhai_divisions_2016.csv"));
@@ -286,9 +324,8 @@ Result<Reference> Reference::LoadWith(ReadFn read) {
 }
 
 Result<Reference> Reference::LoadFromDir(const std::string& dir) {
-  return LoadWith([&](const std::string& name) -> Result<std::string> {
-    return ReadFile(dir + "/" + name);
-  });
+  return LoadWith(
+      [&](const std::string& name) -> Result<std::string> { return ReadFile(dir + "/" + name); });
 }
 
 Result<Reference> Reference::Load() {

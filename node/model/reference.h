@@ -38,10 +38,10 @@ enum class Department : uint8_t {
   kDisability,     // 残联
   kGovernance,     // 综治办
 };
-inline constexpr Department kAllDepartments[] = {
-    Department::kCommunity, Department::kPolice,     Department::kHealth,
-    Department::kCivilAffairs, Department::kLabour, Department::kDisability,
-    Department::kGovernance};
+inline constexpr Department kAllDepartments[] = {Department::kCommunity, Department::kPolice,
+                                                 Department::kHealth,    Department::kCivilAffairs,
+                                                 Department::kLabour,    Department::kDisability,
+                                                 Department::kGovernance};
 std::string_view DepartmentName(Department d);  // Chinese: 公安
 std::string_view DepartmentSlug(Department d);  // ASCII: police
 // Accepts the Chinese name or the ASCII slug.
@@ -69,7 +69,7 @@ enum class FieldType : uint8_t {
 // When a field must be filled.
 struct Requirement {
   enum Kind : uint8_t {
-    kNever,         // optional
+    kNever,  // optional
     kAlways,
     kMinAge,        // when age >= min_age
     kUnlessEquals,  // unless field `other` equals `value`

@@ -1,0 +1,369 @@
+#include "replication/crdt/replica.h"
+
+#include <algorithm>
+
+#include "node/base/text.h"
+#include "node/base/time.h"
+#include "replication/crdt/hlc.h"
+
+namespace shequ::crdt {
+
+using store::Db;
+
+namespace {
+
+bool HasPrefix(ByteView key, ByteView prefix) {
+  return key.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), key.begin());
+}
+
+bool ParseEntityHex(std::string_view hex, Id16* out) {
+  auto r = UnhexFixed<16>(hex);
+  if (!r.ok()) return false;
+  *out = *r;
+  return true;
+}
+
+}  // namespace
+
+Result<std::vector<uint8_t>> Replica::Authorize(const Change& c, bool signature_checked,
+                                                Rejection* rej) const {
+  auto refuse = [&](std::string code, std::string reason) -> Status {
+    if (rej) *rej = Rejection{c.id, c.body.origin, code, reason};
+    return Status::Denied(reason);
+  };
+  const trust::Signer* signer = trust_.Find(c.body.origin);
+  if (!signer)
+    return refuse("unknown_signer", "change " + Hex(c.id).substr(0, 16) + " is signed by node " +
+                                        Hex(c.body.origin) +
+                                        ", which holds no certificate of this city");
+  const trust::Certificate& cert = signer->cert;
+  if (!signature_checked && !signer->key.Verify(ChangeSigningMessage(c.id), c.signature))
+    return refuse("bad_signature", "change " + Hex(c.id).substr(0, 16) +
+                                       ": the signature of node " + cert.name + " does not verify");
+  uint64_t ms = HlcMillis(c.body.hlc);
+  if (ms < cert.not_before)
+    return refuse("not_yet_valid", "change dated " + FormatMillis(ms) +
+                                       " precedes the certificate of " + cert.name +
+                                       " (valid from " + FormatMillis(cert.not_before) + ")");
+  if (ms > cert.not_after)
+    return refuse("expired", "change dated " + FormatMillis(ms) + " is after the certificate of " +
+                                 cert.name + " expired (" + FormatMillis(cert.not_after) + ")");
+  if (!cert.InScope(c.body.community))
+    return refuse("out_of_scope",
+                  "node " + cert.name + " may not write community " + c.body.community);
+  std::vector<uint8_t> ranks;
+  ranks.reserve(c.body.writes.size());
+  bool collect = cert.Has(trust::grant::kCollect);
+  for (const Write& w : c.body.writes) {
+    const model::FieldDef* f = ref_.catalog().Find(c.body.kind, w.field);
+    if (!f)
+      return refuse("unknown_field", "change writes " + Quote(w.field) + ", which is not a " +
+                                         std::string(model::EntityKindName(c.body.kind)) +
+                                         " field");
+    if (f->type == model::FieldType::kCommunity)
+      return refuse("scope_field",
+                    "change writes the community field; an entity's community is its scope");
+    if (cert.Has(trust::grant::Write(f->owner))) {
+      ranks.push_back(1);
+    } else if (collect) {
+      ranks.push_back(0);
+    } else {
+      return refuse("no_write_grant", "node " + cert.name + " has no grant to write " + f->key +
+                                          " (" + f->label + ", owned by " +
+                                          std::string(model::DepartmentName(f->owner)) + ")");
+    }
+  }
+  return ranks;
+}
+
+Status Replica::LogRejection(store::Txn& txn, const Rejection& r, ByteView received) {
+  Bytes key;
+  PutBE64(key, NowMillis());
+  Append(key, crypto::Sha256(received));
+  std::string value = r.code + "\t" + Hex(r.origin) + "\t" + r.reason;
+  return txn.Put(store_.dbi(Db::kRejected), key, AsBytes(value));
+}
+
+Result<Outcome> Replica::Receive(store::Txn& txn, ByteView record, Rejection* rej) {
+  Rejection local;
+  Rejection* out = rej ? rej : &local;
+  auto change = DecodeRecord(record, trust_.city().suite);
+  if (!change.ok()) {
+    Id32 digest = crypto::Digest(trust_.city().suite, record);
+    *out = Rejection{digest, Id16{}, "malformed", change.status().message()};
+    RETURN_IF_ERROR(LogRejection(txn, *out, record));
+    return Outcome::kRejected;
+  }
+  ASSIGN_OR_RETURN(auto have, txn.Get(store_.dbi(Db::kChanges), change->id));
+  if (have) return Outcome::kDuplicate;
+  auto ranks = Authorize(*change, false, out);
+  if (!ranks.ok()) {
+    if (ranks.status().code() != Code::kPermissionDenied) return ranks.status();
+    RETURN_IF_ERROR(LogRejection(txn, *out, record));
+    return Outcome::kRejected;
+  }
+  if (clock_) clock_->Observe(change->body.hlc);
+  return Apply(txn, *change, *ranks);
+}
+
+Result<Outcome> Replica::Apply(store::Txn& txn, const Change& c,
+                               const std::vector<uint8_t>& ranks) {
+  if (ranks.size() != c.body.writes.size()) return Status::Internal("ranks do not match writes");
+  ASSIGN_OR_RETURN(auto have, txn.Get(store_.dbi(Db::kChanges), c.id));
+  if (have) return Outcome::kDuplicate;
+  RETURN_IF_ERROR(txn.Put(store_.dbi(Db::kChanges), c.id, EncodeRecord(c)));
+  RETURN_IF_ERROR(
+      txn.Put(store_.dbi(Db::kByScope), ScopeKey(c.body.community, c.body.hlc, c.id), {}));
+  EntityRef e{c.body.community, c.body.kind, c.body.entity};
+  RETURN_IF_ERROR(txn.Put(store_.dbi(Db::kByEntity), ByEntityKey(e, c.body.hlc, c.id), {}));
+
+  for (size_t i = 0; i < c.body.writes.size(); ++i) {
+    const Write& w = c.body.writes[i];
+    uint8_t rank = ranks[i];
+    const model::FieldDef* f = ref_.catalog().Find(c.body.kind, w.field);
+    if (!f) return Status::Internal("apply of an unauthorized field " + w.field);
+    Bytes key = StateKey(e, w.field);
+    ASSIGN_OR_RETURN(auto raw, txn.Get(store_.dbi(Db::kState), key));
+    FieldState s;
+    if (raw) {
+      ASSIGN_OR_RETURN(s, DecodeFieldState(*raw));
+    }
+    std::optional<Head> old_winner;
+    if (!s.heads.empty()) old_winner = s.heads.front();
+
+    // This write supersedes the writes it names, unless they outrank it.
+    for (const Id32& p : w.prev) {
+      Bytes sk = SupersededKey(e, w.field, p);
+      ASSIGN_OR_RETURN(auto cur, txn.Get(store_.dbi(Db::kSuperseded), sk));
+      if (!cur || (*cur)[0] < rank) {
+        uint8_t r = rank;
+        RETURN_IF_ERROR(txn.Put(store_.dbi(Db::kSuperseded), sk, ByteView(&r, 1)));
+      }
+      s.heads.erase(std::remove_if(s.heads.begin(), s.heads.end(),
+                                   [&](const Head& h) { return h.id == p && h.rank <= rank; }),
+                    s.heads.end());
+    }
+    // And it may itself have been superseded by a write that arrived first.
+    ASSIGN_OR_RETURN(auto sup,
+                     txn.Get(store_.dbi(Db::kSuperseded), SupersededKey(e, w.field, c.id)));
+    if (!sup || (*sup)[0] < rank) {
+      Head h{c.id, c.body.hlc, rank, c.body.tool, w.kind, w.value};
+      auto pos =
+          std::find_if(s.heads.begin(), s.heads.end(), [&](const Head& o) { return h.Before(o); });
+      s.heads.insert(pos, std::move(h));
+    }
+    auto& tv = s.by_tool[static_cast<size_t>(c.body.tool)];
+    if (!tv || tv->hlc < c.body.hlc || (tv->hlc == c.body.hlc && tv->id < c.id))
+      tv = ToolValue{c.id, c.body.hlc, w.kind, w.value};
+    RETURN_IF_ERROR(txn.Put(store_.dbi(Db::kState), key, EncodeFieldState(s)));
+    RETURN_IF_ERROR(UpdateIndexes(txn, e, *f, old_winner ? &*old_winner : nullptr, s));
+  }
+  return Outcome::kApplied;
+}
+
+Status Replica::UpdateIndexes(store::Txn& txn, const EntityRef& e, const model::FieldDef& f,
+                              const Head* old_winner, const FieldState& now) {
+  if (f.identity) {
+    Bytes key = StateKey(e, f.key);
+    if (now.conflicted()) {
+      RETURN_IF_ERROR(txn.Put(store_.dbi(Db::kReview), key, {}));
+    } else {
+      RETURN_IF_ERROR(txn.Del(store_.dbi(Db::kReview), key).status());
+    }
+  }
+  const Head* nw = now.winner();
+  auto value_of = [](const Head* h) -> std::optional<std::string> {
+    if (!h || h->kind != ValueKind::kText || h->value.empty()) return std::nullopt;
+    return h->value;
+  };
+  std::optional<std::string> before = value_of(old_winner), after = value_of(nw);
+  if (before == after) return Status::Ok();
+  Bytes ce = CommunityEntity(e.community, e.entity);
+  MDB_dbi dbi = 0;
+  bool household_link = false;
+  if (e.kind == model::EntityKind::kPerson && f.key == "id_number") {
+    dbi = store_.dbi(Db::kIdNumber);
+  } else if (e.kind == model::EntityKind::kHousehold && f.key == "card_no") {
+    dbi = store_.dbi(Db::kCard);
+  } else if (e.kind == model::EntityKind::kPerson && f.key == "household") {
+    dbi = store_.dbi(Db::kMembers);
+    household_link = true;
+  } else {
+    return Status::Ok();
+  }
+  auto index_key = [&](const std::string& v, Bytes* k) {
+    if (!household_link) {
+      *k = ToBytes(v);
+      return true;
+    }
+    Id16 hh;
+    if (!ParseEntityHex(v, &hh)) return false;
+    *k = CommunityEntity(e.community, hh);
+    return true;
+  };
+  ByteView value = household_link ? ByteView(e.entity) : ByteView(ce);
+  Bytes k;
+  if (before && index_key(*before, &k)) RETURN_IF_ERROR(txn.Del(dbi, k, value).status());
+  if (after && index_key(*after, &k)) RETURN_IF_ERROR(txn.Put(dbi, k, value));
+  return Status::Ok();
+}
+
+Result<std::optional<FieldState>> Replica::Field(const store::Txn& txn, const EntityRef& e,
+                                                 std::string_view field) const {
+  ASSIGN_OR_RETURN(auto raw, txn.Get(store_.dbi(Db::kState), StateKey(e, field)));
+  if (!raw) return std::optional<FieldState>();
+  ASSIGN_OR_RETURN(FieldState s, DecodeFieldState(*raw));
+  return std::optional<FieldState>(std::move(s));
+}
+
+Result<std::map<std::string, FieldState, std::less<>>> Replica::Entity(const store::Txn& txn,
+                                                                       const EntityRef& e) const {
+  std::map<std::string, FieldState, std::less<>> out;
+  Bytes prefix = EntityKey(e);
+  ASSIGN_OR_RETURN(store::Cursor cur, store::Cursor::Open(txn, store_.dbi(Db::kState)));
+  for (bool ok = cur.Seek(prefix); ok && HasPrefix(cur.key(), prefix); ok = cur.Next()) {
+    ASSIGN_OR_RETURN(FieldState s, DecodeFieldState(cur.value()));
+    out.emplace(std::string(StateKeyField(cur.key())), std::move(s));
+  }
+  RETURN_IF_ERROR(cur.status());
+  return out;
+}
+
+Result<std::map<std::string, std::string, std::less<>>> Replica::Values(const store::Txn& txn,
+                                                                        const EntityRef& e) const {
+  ASSIGN_OR_RETURN(auto fields, Entity(txn, e));
+  std::map<std::string, std::string, std::less<>> out;
+  for (auto& [k, s] : fields) {
+    const Head* w = s.winner();
+    if (w && w->kind == ValueKind::kText) out.emplace(k, w->value);
+  }
+  return out;
+}
+
+Result<bool> Replica::Exists(const store::Txn& txn, const EntityRef& e) const {
+  Bytes prefix = EntityKey(e);
+  ASSIGN_OR_RETURN(store::Cursor cur, store::Cursor::Open(txn, store_.dbi(Db::kState)));
+  bool found = cur.Seek(prefix) && HasPrefix(cur.key(), prefix);
+  RETURN_IF_ERROR(cur.status());
+  return found;
+}
+
+Result<std::optional<Change>> Replica::LoadChange(const store::Txn& txn, const Id32& id) const {
+  ASSIGN_OR_RETURN(auto raw, txn.Get(store_.dbi(Db::kChanges), id));
+  if (!raw) return std::optional<Change>();
+  ASSIGN_OR_RETURN(Change c, DecodeRecord(*raw, trust_.city().suite));
+  return std::optional<Change>(std::move(c));
+}
+
+Result<std::vector<Change>> Replica::History(const store::Txn& txn, const EntityRef& e) const {
+  std::vector<Change> out;
+  Bytes prefix = EntityKey(e);
+  ASSIGN_OR_RETURN(store::Cursor cur, store::Cursor::Open(txn, store_.dbi(Db::kByEntity)));
+  for (bool ok = cur.Seek(prefix); ok && HasPrefix(cur.key(), prefix); ok = cur.Next()) {
+    ByteView k = cur.key();
+    if (k.size() != kEntityKeyLen + 8 + 32) return Status::Corruption("by_entity key length");
+    Id32 id;
+    std::copy(k.begin() + kEntityKeyLen + 8, k.end(), id.begin());
+    ASSIGN_OR_RETURN(auto c, LoadChange(txn, id));
+    if (!c) return Status::Corruption("by_entity names a missing change " + Hex(id));
+    out.push_back(std::move(*c));
+  }
+  RETURN_IF_ERROR(cur.status());
+  return out;
+}
+
+static Result<std::vector<EntityRef>> LookupDup(const store::Txn& txn, MDB_dbi dbi, ByteView key,
+                                                model::EntityKind kind) {
+  std::vector<EntityRef> out;
+  ASSIGN_OR_RETURN(store::Cursor cur, store::Cursor::Open(txn, dbi));
+  for (bool ok = cur.Seek(key);
+       ok && std::equal(cur.key().begin(), cur.key().end(), key.begin(), key.end());
+       ok = cur.NextDup()) {
+    ByteView v = cur.value();
+    if (v.size() != kCommunityLen + 16) return Status::Corruption("index value length");
+    EntityRef e;
+    e.community.assign(reinterpret_cast<const char*>(v.data()), kCommunityLen);
+    e.kind = kind;
+    std::copy(v.begin() + kCommunityLen, v.end(), e.entity.begin());
+    out.push_back(std::move(e));
+  }
+  RETURN_IF_ERROR(cur.status());
+  return out;
+}
+
+Result<std::vector<EntityRef>> Replica::FindByIdNumber(const store::Txn& txn,
+                                                       std::string_view id) const {
+  if (id.empty()) return std::vector<EntityRef>();
+  return LookupDup(txn, store_.dbi(Db::kIdNumber), AsBytes(id), model::EntityKind::kPerson);
+}
+
+Result<std::vector<EntityRef>> Replica::FindByCard(const store::Txn& txn,
+                                                   std::string_view card_no) const {
+  if (card_no.empty()) return std::vector<EntityRef>();
+  return LookupDup(txn, store_.dbi(Db::kCard), AsBytes(card_no), model::EntityKind::kHousehold);
+}
+
+Result<std::vector<EntityRef>> Replica::Members(const store::Txn& txn,
+                                                const EntityRef& household) const {
+  std::vector<EntityRef> out;
+  Bytes key = CommunityEntity(household.community, household.entity);
+  ASSIGN_OR_RETURN(store::Cursor cur, store::Cursor::Open(txn, store_.dbi(Db::kMembers)));
+  for (bool ok = cur.Seek(key);
+       ok && std::equal(cur.key().begin(), cur.key().end(), key.begin(), key.end());
+       ok = cur.NextDup()) {
+    ByteView v = cur.value();
+    if (v.size() != 16) return Status::Corruption("member index value length");
+    EntityRef e{household.community, model::EntityKind::kPerson, {}};
+    std::copy(v.begin(), v.end(), e.entity.begin());
+    out.push_back(std::move(e));
+  }
+  RETURN_IF_ERROR(cur.status());
+  return out;
+}
+
+Result<std::vector<std::pair<EntityRef, std::string>>> Replica::ReviewQueue(
+    const store::Txn& txn) const {
+  std::vector<std::pair<EntityRef, std::string>> out;
+  ASSIGN_OR_RETURN(store::Cursor cur, store::Cursor::Open(txn, store_.dbi(Db::kReview)));
+  for (bool ok = cur.First(); ok; ok = cur.Next()) {
+    EntityRef e;
+    if (!ParseEntityKey(cur.key(), &e)) return Status::Corruption("review key");
+    out.emplace_back(std::move(e), std::string(StateKeyField(cur.key())));
+  }
+  RETURN_IF_ERROR(cur.status());
+  return out;
+}
+
+Result<std::vector<std::string>> Replica::Communities(const store::Txn& txn) const {
+  std::vector<std::string> out;
+  ASSIGN_OR_RETURN(store::Cursor cur, store::Cursor::Open(txn, store_.dbi(Db::kState)));
+  for (bool ok = cur.First(); ok && cur.key().size() >= kCommunityLen;) {
+    out.emplace_back(AsChars(cur.key().subspan(0, kCommunityLen)));
+    Bytes next = ToBytes(out.back());
+    next.push_back(0xff);
+    ok = cur.Seek(next);
+  }
+  RETURN_IF_ERROR(cur.status());
+  return out;
+}
+
+Result<Id32> Replica::StateDigest(const store::Txn& txn, std::string_view scope) const {
+  crypto::Hasher h;
+  ASSIGN_OR_RETURN(store::Cursor cur, store::Cursor::Open(txn, store_.dbi(Db::kState)));
+  Bytes prefix = ToBytes(scope);
+  Bytes len;
+  for (bool ok = cur.Seek(prefix); ok && HasPrefix(cur.key(), prefix); ok = cur.Next()) {
+    len.clear();
+    PutVarint(len, cur.key().size());
+    h.Update(len);
+    h.Update(cur.key());
+    len.clear();
+    PutVarint(len, cur.value().size());
+    h.Update(len);
+    h.Update(cur.value());
+  }
+  RETURN_IF_ERROR(cur.status());
+  return h.Finish();
+}
+
+}  // namespace shequ::crdt

@@ -1,0 +1,92 @@
+// The replica: verifies changes against their signers' authority and folds them into the state
+// (DESIGN sections 3 and 4). Every function takes the caller's transaction; nothing here opens
+// one, so a batch of changes commits or aborts together.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "node/model/reference.h"
+#include "node/store/store.h"
+#include "node/trust/trust_store.h"
+#include "replication/crdt/change.h"
+#include "replication/crdt/field_state.h"
+#include "replication/crdt/hlc.h"
+#include "replication/crdt/keys.h"
+
+namespace shequ::crdt {
+
+enum class Outcome { kApplied, kDuplicate, kRejected };
+
+// Why a change was refused at merge; codes are stable (logs, counters, tests).
+struct Rejection {
+  Id32 id{};
+  Id16 origin{};
+  std::string code;    // malformed, unknown_signer, bad_signature, not_yet_valid, expired,
+                       // out_of_scope, no_write_grant, unknown_field, scope_field
+  std::string reason;  // human-readable
+};
+
+class Replica {
+ public:
+  Replica(store::Store& store, trust::TrustStore& trust, const model::Reference& ref)
+      : store_(store), trust_(trust), ref_(ref) {}
+
+  // Received stamps advance this clock (so local edits sort after what was seen).
+  void set_clock(HybridClock* clock) { clock_ = clock; }
+  store::Store& store() { return store_; }
+  trust::TrustStore& trust() { return trust_; }
+  const model::Reference& ref() const { return ref_; }
+
+  // Authority at merge: signature (unless `signature_checked`), certificate valid at the change's
+  // hlc, community in the signer's scope, a write grant for every field. Returns the rank of
+  // each write (1 owner, 0 collection), or the rejection.
+  Result<std::vector<uint8_t>> Authorize(const Change& c, bool signature_checked,
+                                         Rejection* rejection) const;
+
+  // Decodes, verifies and folds one stored-form change. A rejection is logged in `rejected` and
+  // reported through `rejection`; it is an ordinary outcome, not an error.
+  Result<Outcome> Receive(store::Txn& txn, ByteView record, Rejection* rejection);
+  // Folds a change whose authority has been checked.
+  Result<Outcome> Apply(store::Txn& txn, const Change& c, const std::vector<uint8_t>& ranks);
+  // Records a rejection in the security log, keyed by time and the digest of what was received
+  // (so two damaged copies of one change are two events).
+  Status LogRejection(store::Txn& txn, const Rejection& r, ByteView received);
+
+  // --- reads
+  Result<std::optional<FieldState>> Field(const store::Txn& txn, const EntityRef& e,
+                                          std::string_view field) const;
+  // Every field of an entity that has state.
+  Result<std::map<std::string, FieldState, std::less<>>> Entity(const store::Txn& txn,
+                                                                const EntityRef& e) const;
+  // Winner values only (absent values left out).
+  Result<std::map<std::string, std::string, std::less<>>> Values(const store::Txn& txn,
+                                                                 const EntityRef& e) const;
+  Result<bool> Exists(const store::Txn& txn, const EntityRef& e) const;
+  Result<std::optional<Change>> LoadChange(const store::Txn& txn, const Id32& id) const;
+  // Changes of one entity, oldest first.
+  Result<std::vector<Change>> History(const store::Txn& txn, const EntityRef& e) const;
+  // Persons (entity refs) holding an ID number.
+  Result<std::vector<EntityRef>> FindByIdNumber(const store::Txn& txn, std::string_view id) const;
+  Result<std::vector<EntityRef>> FindByCard(const store::Txn& txn, std::string_view card_no) const;
+  Result<std::vector<EntityRef>> Members(const store::Txn& txn, const EntityRef& household) const;
+  // Entities with a conflicted identity field: (entity, field) pairs.
+  Result<std::vector<std::pair<EntityRef, std::string>>> ReviewQueue(const store::Txn& txn) const;
+  // Every community that has state, in code order.
+  Result<std::vector<std::string>> Communities(const store::Txn& txn) const;
+  // One digest of the folded state of every community starting with `scope`.
+  Result<Id32> StateDigest(const store::Txn& txn, std::string_view scope) const;
+
+ private:
+  Status UpdateIndexes(store::Txn& txn, const EntityRef& e, const model::FieldDef& f,
+                       const Head* old_winner, const FieldState& now);
+
+  store::Store& store_;
+  trust::TrustStore& trust_;
+  const model::Reference& ref_;
+  HybridClock* clock_ = nullptr;
+};
+
+}  // namespace shequ::crdt
