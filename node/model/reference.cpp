@@ -281,6 +281,7 @@ Result<Reference> Reference::LoadWith(ReadFn read) {
     ASSIGN_OR_RETURN(f.required, ParseRequirement(row[col[7]]));
     f.limit = row[col[8]].empty() ? 0 : std::atoi(row[col[8]].c_str());
     f.identity = row[col[9]] == "y";
+    f.review = row[col[9]] == "review";
     if (ref.catalog_.Find(f.entity, f.key))
       return Status::Invalid(where + ": duplicate key " + f.key);
     if (f.type == FieldType::kCode || f.type == FieldType::kList) {

@@ -116,6 +116,7 @@ struct FieldDef {
   Requirement required;
   int limit = 0;          // max characters (text) or max value (int); 0 = type default
   bool identity = false;  // concurrent edits are kept as siblings for review
+  bool review = false;    // a filled value puts the entity into the review queue
   const CodeTable* codes = nullptr;
   uint16_t index = 0;  // position in the catalog
 };

@@ -59,9 +59,14 @@ inline constexpr size_t kMaxValueBytes = 64 << 10;
 
 // Encodes the body canonically, computes the id with the suite's digest and signs it.
 Result<Change> SignChange(ChangeBody body, const crypto::SigningKey& key);
+// The same in two steps, so that a batch can be folded first and signed on every core after:
+// PrepareChange fills everything but the signature; SignPrepared adds it.
+Result<Change> PrepareChange(ChangeBody body, crypto::Suite suite);
+Status SignPrepared(Change& change, const crypto::SigningKey& key);
 
-// The stored and transmitted form: 0x01, varint body length, body, varint signature length,
-// signature.
+// The stored and transmitted form: 0x02, varint body words, varint packed length, the body
+// packed with Cap'n Proto's packing, varint signature length, signature. A record also
+// re-encodes to exactly itself (the packing of a given body is unique).
 Bytes EncodeRecord(const Change& c);
 // Decodes a record eagerly (limits, canonical body, well-formed fields) and computes its id.
 // Does not check the signature or any authority: see Verifier.

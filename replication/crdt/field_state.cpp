@@ -4,6 +4,12 @@
 
 namespace shequ::crdt {
 
+namespace {
+// A tool entry byte below this is the index of the head it repeats; this value means the entry
+// follows in full.
+constexpr uint8_t kInlineToolValue = 0x7f;
+}  // namespace
+
 bool Head::Before(const Head& o) const {
   if (rank != o.rank) return rank > o.rank;
   if (hlc != o.hlc) return hlc > o.hlc;
@@ -55,6 +61,14 @@ Bytes EncodeFieldState(const FieldState& s) {
   for (size_t t = 0; t < 3; ++t) {
     if (!s.by_tool[t]) continue;
     const ToolValue& v = *s.by_tool[t];
+    // Usually a tool's latest write is one of the heads: refer to it instead of repeating it.
+    size_t head = 0;
+    while (head < s.heads.size() && head < kInlineToolValue && s.heads[head].id != v.id) ++head;
+    if (head < s.heads.size() && head < kInlineToolValue) {
+      out.push_back(static_cast<uint8_t>(head));
+      continue;
+    }
+    out.push_back(kInlineToolValue);
     Append(out, v.id);
     PutVarint(out, v.hlc);
     out.push_back(static_cast<uint8_t>(v.kind));
@@ -92,6 +106,18 @@ Result<FieldState> DecodeFieldState(ByteView b) {
   if (!r.Byte(&mask) || mask > 7) return Status::Corruption("field state tool mask");
   for (size_t t = 0; t < 3; ++t) {
     if (!(mask & (1u << t))) continue;
+    uint8_t ref = 0;
+    if (!r.Byte(&ref) || ref > kInlineToolValue)
+      return Status::Corruption("field state tool reference");
+    if (ref < kInlineToolValue) {
+      if (ref >= s.heads.size())
+        return Status::Corruption("field state tool reference past the heads");
+      const Head& h = s.heads[ref];
+      for (size_t i = 0; i < ref; ++i)
+        if (s.heads[i].id == h.id) return Status::Corruption("field state repeats a head");
+      s.by_tool[t] = ToolValue{h.id, h.hlc, h.kind, h.value};
+      continue;
+    }
     ToolValue v;
     uint8_t kind = 0;
     std::string_view value;
@@ -99,6 +125,8 @@ Result<FieldState> DecodeFieldState(ByteView b) {
       return Status::Corruption("field state tool value");
     v.kind = static_cast<ValueKind>(kind);
     v.value = std::string(value);
+    for (size_t i = 0; i < s.heads.size() && i < kInlineToolValue; ++i)
+      if (s.heads[i].id == v.id) return Status::Corruption("field state repeats a head in full");
     s.by_tool[t] = std::move(v);
   }
   if (!r.done()) return Status::Corruption("field state has trailing bytes");

@@ -106,12 +106,17 @@ Result<Outcome> Replica::Receive(store::Txn& txn, ByteView record, Rejection* re
   return Apply(txn, *change, *ranks);
 }
 
-Result<Outcome> Replica::Apply(store::Txn& txn, const Change& c,
-                               const std::vector<uint8_t>& ranks) {
+Status Replica::StoreRecord(store::Txn& txn, const Change& c) {
+  if (c.signature.empty()) return Status::Internal("storing an unsigned change");
+  return txn.Put(store_.dbi(Db::kChanges), c.id, EncodeRecord(c));
+}
+
+Result<Outcome> Replica::Apply(store::Txn& txn, const Change& c, const std::vector<uint8_t>& ranks,
+                               bool store_record) {
   if (ranks.size() != c.body.writes.size()) return Status::Internal("ranks do not match writes");
   ASSIGN_OR_RETURN(auto have, txn.Get(store_.dbi(Db::kChanges), c.id));
   if (have) return Outcome::kDuplicate;
-  RETURN_IF_ERROR(txn.Put(store_.dbi(Db::kChanges), c.id, EncodeRecord(c)));
+  if (store_record) RETURN_IF_ERROR(StoreRecord(txn, c));
   RETURN_IF_ERROR(
       txn.Put(store_.dbi(Db::kByScope), ScopeKey(c.body.community, c.body.hlc, c.id), {}));
   EntityRef e{c.body.community, c.body.kind, c.body.entity};
@@ -163,9 +168,13 @@ Result<Outcome> Replica::Apply(store::Txn& txn, const Change& c,
 
 Status Replica::UpdateIndexes(store::Txn& txn, const EntityRef& e, const model::FieldDef& f,
                               const Head* old_winner, const FieldState& now) {
-  if (f.identity) {
+  if (f.identity || f.review) {
+    // Identity fields enter the review queue when concurrent values disagree; review fields
+    // (a suspected duplicate registration) while they are filled.
     Bytes key = StateKey(e, f.key);
-    if (now.conflicted()) {
+    const Head* w = now.winner();
+    bool queued = f.identity ? now.conflicted() : (w && w->filled() && !w->value.empty());
+    if (queued) {
       RETURN_IF_ERROR(txn.Put(store_.dbi(Db::kReview), key, {}));
     } else {
       RETURN_IF_ERROR(txn.Del(store_.dbi(Db::kReview), key).status());

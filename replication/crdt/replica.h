@@ -49,8 +49,12 @@ class Replica {
   // Decodes, verifies and folds one stored-form change. A rejection is logged in `rejected` and
   // reported through `rejection`; it is an ordinary outcome, not an error.
   Result<Outcome> Receive(store::Txn& txn, ByteView record, Rejection* rejection);
-  // Folds a change whose authority has been checked.
-  Result<Outcome> Apply(store::Txn& txn, const Change& c, const std::vector<uint8_t>& ranks);
+  // Folds a change whose authority has been checked. With store_record false the caller puts
+  // the record itself later in the same transaction (a batch signed after folding).
+  Result<Outcome> Apply(store::Txn& txn, const Change& c, const std::vector<uint8_t>& ranks,
+                        bool store_record = true);
+  // Puts the record of a change folded with store_record false.
+  Status StoreRecord(store::Txn& txn, const Change& c);
   // Records a rejection in the security log, keyed by time and the digest of what was received
   // (so two damaged copies of one change are two events).
   Status LogRejection(store::Txn& txn, const Rejection& r, ByteView received);

@@ -1,0 +1,125 @@
+// A node as the commands and the daemon see it: its directory, keys, certificate, store, trust
+// and clock, wired together once (no globals). Local edits go through Commit(), which builds,
+// signs, authorizes and folds a change inside the caller's write transaction.
+//
+// Directory layout (docs/STORAGE.md):
+//   city.pub   the city's trust anchor (suite, root public key)
+//   node.cert  this node's certificate, signed by the root
+//   node.key   private signing and CURVE keys (mode 0600)
+//   db/        the LMDB environment
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "node/crypto/crypto.h"
+#include "node/model/reference.h"
+#include "node/store/store.h"
+#include "node/trust/certificate.h"
+#include "node/trust/trust_store.h"
+#include "replication/crdt/hlc.h"
+#include "replication/crdt/replica.h"
+
+namespace shequ::service {
+
+// --- the city (information office)
+
+struct CityInitOptions {
+  std::string code = "1503";
+  std::string name = "乌海市";
+  crypto::Suite suite = crypto::Suite::kEd25519;
+};
+// Creates CITY/root.key and CITY/city.pub. Refuses to overwrite an existing city.
+Status InitCity(const std::string& dir, const CityInitOptions& options);
+
+struct NodeInitOptions {
+  trust::NodeKind kind = trust::NodeKind::kCommunity;
+  std::vector<std::string> scopes;
+  std::optional<model::Department> department;
+  std::string name;
+  uint64_t valid_days = 5 * 365;
+  uint64_t not_before_ms = 0;       // 0 = now - 1 day (tolerates clocks a little behind)
+  std::vector<std::string> grants;  // empty = DefaultGrants(kind, department)
+};
+// Issues a certificate with the city root and creates the node directory.
+Result<trust::Certificate> InitNode(const std::string& node_dir, const std::string& city_dir,
+                                    const NodeInitOptions& options, const model::Reference& ref);
+
+// --- a node
+
+struct FieldEdit {
+  std::string field;
+  std::optional<std::string> value;  // nullopt clears the field
+};
+
+class Node {
+ public:
+  struct Options {
+    store::StoreOptions store;
+    std::function<uint64_t()> wall_ms;  // clock source (tests); null = system clock
+  };
+  static Result<std::unique_ptr<Node>> Open(const std::string& dir, const model::Reference& ref,
+                                            Options options);
+  static Result<std::unique_ptr<Node>> Open(const std::string& dir, const model::Reference& ref) {
+    return Open(dir, ref, Options{});
+  }
+
+  const std::string& dir() const { return dir_; }
+  const model::Reference& ref() const { return ref_; }
+  const trust::Certificate& cert() const { return cert_; }
+  const crypto::SigningKey& key() const { return key_; }
+  const Bytes& curve_secret() const { return curve_secret_; }
+  store::Store& store() { return *store_; }
+  trust::TrustStore& trust() { return *trust_; }
+  crdt::Replica& replica() { return *replica_; }
+  crdt::HybridClock& clock() { return clock_; }
+
+  struct CommitOptions {
+    crdt::Tool tool = crdt::Tool::kPlatform;
+    std::string op;      // operator; empty = the node's name
+    std::string device;  // device serial for terminal reads
+    std::vector<crdt::Note> warnings;
+    // Fold now, sign later: the change joins the pending batch that SignPending() signs on
+    // every core and stores before the transaction commits (bulk import).
+    bool defer_signature = false;
+  };
+  // Builds a change writing `edits` to `entity` (each write supersedes the field's current
+  // heads), signs it, checks this node's own grants and folds it. PermissionDenied names the
+  // field this node may not write.
+  Result<crdt::Change> Commit(store::Txn& txn, const crdt::EntityRef& entity,
+                              const std::vector<FieldEdit>& edits, const CommitOptions& options);
+
+  // Signs the changes committed with defer_signature, in parallel, and stores their records.
+  // Must run in the same transaction before it commits.
+  Status SignPending(store::Txn& txn);
+  // Forgets pending changes (the transaction that folded them is being retried or aborted).
+  void DiscardPending() { pending_.clear(); }
+
+  // A new entity id: UUIDv7 (48-bit ms, version and variant bits, random), time-ordered so that
+  // new entities append at the end of the state's key order.
+  Id16 NewEntityId();
+  // Persists the clock so a restart never issues an older stamp.
+  Status SaveClock(store::Txn& txn);
+
+ private:
+  Node(const model::Reference& ref, crypto::SigningKey key, std::function<uint64_t()> wall)
+      : ref_(ref), key_(std::move(key)), clock_(std::move(wall)) {}
+
+  std::string dir_;
+  const model::Reference& ref_;
+  crypto::SigningKey key_;
+  Bytes curve_secret_;
+  trust::Certificate cert_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<trust::TrustStore> trust_;
+  std::unique_ptr<crdt::Replica> replica_;
+  crdt::HybridClock clock_;
+  std::vector<crdt::Change> pending_;
+};
+
+// Reads CITY/city.pub.
+Result<trust::City> ReadCity(const std::string& dir);
+
+}  // namespace shequ::service
