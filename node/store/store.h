@@ -18,7 +18,7 @@ enum class Db : int {
   kChanges = 0,  // change id (32) -> stored change record
   kByScope,      // community (12) | hlc (8 BE) | id (32) -> "" : reconciliation order
   kByEntity,     // community | kind (1) | entity (16) | hlc | id -> "" : history
-  kState,        // community | kind | entity | field -> state record (the fold)
+  kState,        // community | kind | entity -> entity state record (the fold)
   kSuperseded,   // community | kind | entity | field | 0 | id -> rank (1 byte)
   kIdNumber,     // id number -> community | entity (dup)
   kMembers,      // community | household entity -> person entity (dup)

@@ -133,4 +133,41 @@ Result<FieldState> DecodeFieldState(ByteView b) {
   return s;
 }
 
+Bytes EncodeEntityState(const EntityState& s) {
+  Bytes out;
+  out.reserve(64 * s.size());
+  out.push_back(1);  // format version
+  PutVarint(out, s.size());
+  for (const auto& [key, field] : s) {
+    PutString(out, key);
+    Bytes f = EncodeFieldState(field);
+    PutVarint(out, f.size());
+    Append(out, f);
+  }
+  return out;
+}
+
+Result<EntityState> DecodeEntityState(ByteView b) {
+  ByteReader r(b);
+  uint8_t version = 0;
+  uint64_t n = 0;
+  if (!r.Byte(&version) || version != 1 || !r.Varint(&n) || n > 512)
+    return Status::Corruption("entity state header");
+  EntityState s;
+  std::string_view prev;
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string_view key;
+    uint64_t len = 0;
+    ByteView f;
+    if (!r.String(&key) || key.empty() || (i > 0 && !(prev < key)) || !r.Varint(&len) ||
+        len > r.remaining() || !r.Fixed(static_cast<size_t>(len), &f))
+      return Status::Corruption("entity state field " + std::to_string(i));
+    ASSIGN_OR_RETURN(FieldState fs, DecodeFieldState(f));
+    s.emplace(std::string(key), std::move(fs));
+    prev = key;
+  }
+  if (!r.done()) return Status::Corruption("entity state has trailing bytes");
+  return s;
+}
+
 }  // namespace shequ::crdt

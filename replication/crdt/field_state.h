@@ -13,6 +13,7 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,5 +57,11 @@ struct FieldState {
 
 Bytes EncodeFieldState(const FieldState& s);
 Result<FieldState> DecodeFieldState(ByteView b);
+
+// The state of one entity: every field that has been written, by key. Stored as one record per
+// entity, so a change costs one read and one write whatever its number of fields.
+using EntityState = std::map<std::string, FieldState, std::less<>>;
+Bytes EncodeEntityState(const EntityState& s);
+Result<EntityState> DecodeEntityState(ByteView b);
 
 }  // namespace shequ::crdt

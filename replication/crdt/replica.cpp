@@ -1,6 +1,7 @@
 #include "replication/crdt/replica.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "node/base/text.h"
 #include "node/base/time.h"
@@ -122,17 +123,18 @@ Result<Outcome> Replica::Apply(store::Txn& txn, const Change& c, const std::vect
   EntityRef e{c.body.community, c.body.kind, c.body.entity};
   RETURN_IF_ERROR(txn.Put(store_.dbi(Db::kByEntity), ByEntityKey(e, c.body.hlc, c.id), {}));
 
+  Bytes entity_key = EntityKey(e);
+  ASSIGN_OR_RETURN(auto raw, txn.Get(store_.dbi(Db::kState), entity_key));
+  EntityState state;
+  if (raw) {
+    ASSIGN_OR_RETURN(state, DecodeEntityState(*raw));
+  }
   for (size_t i = 0; i < c.body.writes.size(); ++i) {
     const Write& w = c.body.writes[i];
     uint8_t rank = ranks[i];
     const model::FieldDef* f = ref_.catalog().Find(c.body.kind, w.field);
     if (!f) return Status::Internal("apply of an unauthorized field " + w.field);
-    Bytes key = StateKey(e, w.field);
-    ASSIGN_OR_RETURN(auto raw, txn.Get(store_.dbi(Db::kState), key));
-    FieldState s;
-    if (raw) {
-      ASSIGN_OR_RETURN(s, DecodeFieldState(*raw));
-    }
+    FieldState& s = state[w.field];
     std::optional<Head> old_winner;
     if (!s.heads.empty()) old_winner = s.heads.front();
 
@@ -160,9 +162,9 @@ Result<Outcome> Replica::Apply(store::Txn& txn, const Change& c, const std::vect
     auto& tv = s.by_tool[static_cast<size_t>(c.body.tool)];
     if (!tv || tv->hlc < c.body.hlc || (tv->hlc == c.body.hlc && tv->id < c.id))
       tv = ToolValue{c.id, c.body.hlc, w.kind, w.value};
-    RETURN_IF_ERROR(txn.Put(store_.dbi(Db::kState), key, EncodeFieldState(s)));
     RETURN_IF_ERROR(UpdateIndexes(txn, e, *f, old_winner ? &*old_winner : nullptr, s));
   }
+  RETURN_IF_ERROR(txn.Put(store_.dbi(Db::kState), entity_key, EncodeEntityState(state)));
   return Outcome::kApplied;
 }
 
@@ -219,23 +221,16 @@ Status Replica::UpdateIndexes(store::Txn& txn, const EntityRef& e, const model::
 
 Result<std::optional<FieldState>> Replica::Field(const store::Txn& txn, const EntityRef& e,
                                                  std::string_view field) const {
-  ASSIGN_OR_RETURN(auto raw, txn.Get(store_.dbi(Db::kState), StateKey(e, field)));
-  if (!raw) return std::optional<FieldState>();
-  ASSIGN_OR_RETURN(FieldState s, DecodeFieldState(*raw));
-  return std::optional<FieldState>(std::move(s));
+  ASSIGN_OR_RETURN(EntityState state, Entity(txn, e));
+  auto it = state.find(field);
+  if (it == state.end()) return std::optional<FieldState>();
+  return std::optional<FieldState>(std::move(it->second));
 }
 
-Result<std::map<std::string, FieldState, std::less<>>> Replica::Entity(const store::Txn& txn,
-                                                                       const EntityRef& e) const {
-  std::map<std::string, FieldState, std::less<>> out;
-  Bytes prefix = EntityKey(e);
-  ASSIGN_OR_RETURN(store::Cursor cur, store::Cursor::Open(txn, store_.dbi(Db::kState)));
-  for (bool ok = cur.Seek(prefix); ok && HasPrefix(cur.key(), prefix); ok = cur.Next()) {
-    ASSIGN_OR_RETURN(FieldState s, DecodeFieldState(cur.value()));
-    out.emplace(std::string(StateKeyField(cur.key())), std::move(s));
-  }
-  RETURN_IF_ERROR(cur.status());
-  return out;
+Result<EntityState> Replica::Entity(const store::Txn& txn, const EntityRef& e) const {
+  ASSIGN_OR_RETURN(auto raw, txn.Get(store_.dbi(Db::kState), EntityKey(e)));
+  if (!raw) return EntityState();
+  return DecodeEntityState(*raw);
 }
 
 Result<std::map<std::string, std::string, std::less<>>> Replica::Values(const store::Txn& txn,
@@ -250,11 +245,33 @@ Result<std::map<std::string, std::string, std::less<>>> Replica::Values(const st
 }
 
 Result<bool> Replica::Exists(const store::Txn& txn, const EntityRef& e) const {
-  Bytes prefix = EntityKey(e);
+  ASSIGN_OR_RETURN(auto raw, txn.Get(store_.dbi(Db::kState), EntityKey(e)));
+  return raw.has_value();
+}
+
+Status Replica::ScanEntities(
+    const store::Txn& txn, std::string_view scope, model::EntityKind kind,
+    const std::function<Status(const EntityRef&, const EntityState&)>& fn) const {
   ASSIGN_OR_RETURN(store::Cursor cur, store::Cursor::Open(txn, store_.dbi(Db::kState)));
-  bool found = cur.Seek(prefix) && HasPrefix(cur.key(), prefix);
-  RETURN_IF_ERROR(cur.status());
-  return found;
+  Bytes prefix = ToBytes(scope);
+  for (bool ok = cur.Seek(prefix); ok && HasPrefix(cur.key(), prefix);) {
+    EntityRef e;
+    if (!ParseEntityKey(cur.key(), &e) || cur.key().size() != kEntityKeyLen)
+      return Status::Corruption("state key");
+    if (e.kind != kind) {
+      // Skip to this community's entities of the wanted kind, or past them.
+      Bytes next = ToBytes(e.community);
+      next.push_back(static_cast<uint8_t>(kind) > static_cast<uint8_t>(e.kind)
+                         ? static_cast<uint8_t>(kind)
+                         : static_cast<uint8_t>(0xff));
+      ok = cur.Seek(next);
+      continue;
+    }
+    ASSIGN_OR_RETURN(EntityState state, DecodeEntityState(cur.value()));
+    RETURN_IF_ERROR(fn(e, state));
+    ok = cur.Next();
+  }
+  return cur.status();
 }
 
 Result<std::optional<Change>> Replica::LoadChange(const store::Txn& txn, const Id32& id) const {

@@ -3,6 +3,7 @@
 // one, so a batch of changes commits or aborts together.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -63,8 +64,10 @@ class Replica {
   Result<std::optional<FieldState>> Field(const store::Txn& txn, const EntityRef& e,
                                           std::string_view field) const;
   // Every field of an entity that has state.
-  Result<std::map<std::string, FieldState, std::less<>>> Entity(const store::Txn& txn,
-                                                                const EntityRef& e) const;
+  Result<EntityState> Entity(const store::Txn& txn, const EntityRef& e) const;
+  // Every entity of a kind in the communities starting with `scope`, in key order.
+  Status ScanEntities(const store::Txn& txn, std::string_view scope, model::EntityKind kind,
+                      const std::function<Status(const EntityRef&, const EntityState&)>& fn) const;
   // Winner values only (absent values left out).
   Result<std::map<std::string, std::string, std::less<>>> Values(const store::Txn& txn,
                                                                  const EntityRef& e) const;
