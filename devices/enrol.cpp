@@ -125,15 +125,14 @@ Result<EnrolResult> EnrolFingerprint(service::Node& node, const EntityRef& perso
     std::vector<service::FieldEdit> edits = {{std::string(kFingerprint), fc.value}};
     if (!out.duplicates.empty())
       edits.push_back({std::string(kDuplicateOf), Hex(out.duplicates.front().person.entity)});
-    ASSIGN_OR_RETURN(crdt::Change c, node.Commit(txn, person, edits, co));
-    out.change = c.id;
+    ASSIGN_OR_RETURN(Id32 c, node.Commit(txn, person, edits, co));
+    out.change = c;
     for (DuplicateHit& hit : out.duplicates) {
       if (!hit.marked) continue;
       ASSIGN_OR_RETURN(auto values, node.replica().Values(txn, hit.person));
       if (Get(values, kDuplicateOf) == Hex(person.entity)) continue;  // already says so
-      ASSIGN_OR_RETURN(
-          crdt::Change dc,
-          node.Commit(txn, hit.person, {{std::string(kDuplicateOf), Hex(person.entity)}}, co));
+      ASSIGN_OR_RETURN(Id32 dc, node.Commit(txn, hit.person,
+                                            {{std::string(kDuplicateOf), Hex(person.entity)}}, co));
       (void)dc;
     }
     return Status::Ok();
@@ -207,8 +206,8 @@ Result<IdStoreResult> StoreIdCardRead(service::Node& node, const EntityRef& pers
       co.warnings.push_back({"id_number", "card_expired",
                              "证件已过有效期（有效期至" + read.valid_to->ToString() + "）"});
     }
-    ASSIGN_OR_RETURN(crdt::Change c, node.Commit(txn, person, edits, co));
-    out.change = c.id;
+    ASSIGN_OR_RETURN(Id32 c, node.Commit(txn, person, edits, co));
+    out.change = c;
     out.fields = edits.size();
     return Status::Ok();
   });

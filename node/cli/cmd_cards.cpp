@@ -457,8 +457,8 @@ int Resolve(const std::vector<std::string>& argv, Context& ctx) {
     Node::CommitOptions co;
     co.tool = *tool;
     co.op = args->GetOr("operator", "");
-    ASSIGN_OR_RETURN(crdt::Change c, (*node)->Commit(txn, *e, edits, co));
-    change = c.id;
+    ASSIGN_OR_RETURN(Id32 c, (*node)->Commit(txn, *e, edits, co));
+    change = c;
     return Status::Ok();
   });
   if (!st.ok()) return Fail(st);

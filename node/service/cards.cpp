@@ -234,7 +234,7 @@ Status ImportCards(Node& node, const std::vector<model::ParsedCard>& cards, cons
         DiffFields(hwant, have, o.tool, &edits);
         if (!edits.empty()) {
           co.warnings = NotesFor(r.problems, -1, "household");
-          ASSIGN_OR_RETURN(crdt::Change c, node.Commit(txn, href, edits, co));
+          ASSIGN_OR_RETURN(Id32 c, node.Commit(txn, href, edits, co));
           (void)c;
           ++r.changes;
         }
@@ -278,7 +278,7 @@ Status ImportCards(Node& node, const std::vector<model::ParsedCard>& cards, cons
           DiffFields(pwant, phave, o.tool, &edits);
           if (!edits.empty()) {
             co.warnings = NotesFor(r.problems, static_cast<int>(m), "member");
-            ASSIGN_OR_RETURN(crdt::Change c, node.Commit(txn, pref, edits, co));
+            ASSIGN_OR_RETURN(Id32 c, node.Commit(txn, pref, edits, co));
             (void)c;
             ++r.changes;
           }
@@ -298,7 +298,7 @@ Status ImportCards(Node& node, const std::vector<model::ParsedCard>& cards, cons
           DiffFields(vwant, vhave, o.tool, &edits);
           if (!edits.empty()) {
             co.warnings = NotesFor(r.problems, -1, "visit");
-            ASSIGN_OR_RETURN(crdt::Change c, node.Commit(txn, vref, edits, co));
+            ASSIGN_OR_RETURN(Id32 c, node.Commit(txn, vref, edits, co));
             (void)c;
             ++r.changes;
           }
@@ -376,9 +376,9 @@ Result<EditResult> EditPerson(Node& node, const EntityRef& person,
     co.tool = tool;
     co.op = op;
     co.warnings = NotesFor(out.problems, static_cast<int>(index), "member");
-    ASSIGN_OR_RETURN(crdt::Change c, node.Commit(txn, person, edits, co));
+    ASSIGN_OR_RETURN(Id32 c, node.Commit(txn, person, edits, co));
     out.stored = true;
-    out.change = c.id;
+    out.change = c;
     return Status::Ok();
   });
   if (!st.ok()) return st;

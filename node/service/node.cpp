@@ -199,8 +199,8 @@ Status Node::SaveClock(store::Txn& txn) {
   return txn.Put(store_->dbi(store::Db::kMeta), AsBytes("hlc"), v);
 }
 
-Result<crdt::Change> Node::Commit(store::Txn& txn, const crdt::EntityRef& e,
-                                  const std::vector<FieldEdit>& edits, const CommitOptions& o) {
+Result<Id32> Node::Commit(store::Txn& txn, const crdt::EntityRef& e,
+                          const std::vector<FieldEdit>& edits, const CommitOptions& o) {
   if (edits.empty()) return Status::Invalid("a change needs at least one write");
   crdt::ChangeBody body;
   body.community = e.community;
@@ -212,15 +212,17 @@ Result<crdt::Change> Node::Commit(store::Txn& txn, const crdt::EntityRef& e,
   body.tool = o.tool;
   body.device = o.device;
   body.warnings = o.warnings;
+  // Each write supersedes the field's current heads (what this node sees now).
+  ASSIGN_OR_RETURN(crdt::EntityState state, replica_->Entity(txn, e));
   for (const FieldEdit& edit : edits) {
     const bool has_value = edit.value.has_value();
     crdt::Write w{edit.field,
                   has_value ? crdt::ValueKind::kText : crdt::ValueKind::kAbsent,
                   has_value ? *edit.value : std::string(),
                   {}};
-    ASSIGN_OR_RETURN(auto state, replica_->Field(txn, e, edit.field));
-    if (state)
-      for (const crdt::Head& h : state->heads) w.prev.push_back(h.id);
+    auto it = state.find(edit.field);
+    if (it != state.end())
+      for (const crdt::Head& h : it->second.heads) w.prev.push_back(h.id);
     if (w.prev.size() > crdt::kMaxPrev) w.prev.resize(crdt::kMaxPrev);
     body.writes.push_back(std::move(w));
   }
@@ -232,40 +234,43 @@ Result<crdt::Change> Node::Commit(store::Txn& txn, const crdt::EntityRef& e,
     ASSIGN_OR_RETURN(crdt::Outcome outcome,
                      replica_->Apply(txn, c, *ranks, /*store_record=*/false));
     (void)outcome;
-    pending_.push_back(c);
+    if (!signer_) {
+      // Leave one core to this (the writer) thread; it signs too while draining.
+      unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+      signer_ = std::make_unique<SigningQueue>(key_, std::min(3u, cores - 1));
+    }
+    Id32 id = c.id;
+    pending_.push_back(std::move(c));
+    signer_->Submit(&pending_.back());
+    RETURN_IF_ERROR(SaveClock(txn));
+    return id;
   } else {
     RETURN_IF_ERROR(crdt::SignPrepared(c, key_));
     ASSIGN_OR_RETURN(crdt::Outcome outcome, replica_->Apply(txn, c, *ranks));
     (void)outcome;
   }
   RETURN_IF_ERROR(SaveClock(txn));
-  return c;
+  return c.id;
 }
 
 Status Node::SignPending(store::Txn& txn) {
   if (pending_.empty()) return Status::Ok();
-  // Ed25519/SM2 signing dominates a bulk import; it needs no transaction, so every core signs a
-  // share while this thread waits, then this (the writer) thread stores the records in order.
-  size_t threads = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
-  threads = std::min(threads, pending_.size());
-  std::vector<Status> results(threads);
-  std::vector<std::thread> workers;
-  auto work = [&](size_t t) {
-    for (size_t i = t; i < pending_.size(); i += threads) {
-      Status st = crdt::SignPrepared(pending_[i], key_);
-      if (!st.ok()) {
-        results[t] = st;
-        return;
-      }
-    }
-  };
-  for (size_t t = 1; t < threads; ++t) workers.emplace_back(work, t);
-  work(0);
-  for (auto& w : workers) w.join();
-  for (const Status& st : results) RETURN_IF_ERROR(st);
-  for (const crdt::Change& c : pending_) RETURN_IF_ERROR(replica_->StoreRecord(txn, c));
+  Status st = signer_->Drain();
+  if (!st.ok()) {
+    pending_.clear();
+    return st;
+  }
+  for (const crdt::Change& c : pending_) {
+    st = replica_->StoreRecord(txn, c);
+    if (!st.ok()) break;
+  }
   pending_.clear();
-  return Status::Ok();
+  return st;
+}
+
+void Node::DiscardPending() {
+  if (signer_) signer_->Discard();
+  pending_.clear();
 }
 
 }  // namespace shequ::service

@@ -9,6 +9,7 @@
 //   db/        the LMDB environment
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 
 #include "node/crypto/crypto.h"
 #include "node/model/reference.h"
+#include "node/service/signing_queue.h"
 #include "node/store/store.h"
 #include "node/trust/certificate.h"
 #include "node/trust/trust_store.h"
@@ -86,16 +88,16 @@ class Node {
     bool defer_signature = false;
   };
   // Builds a change writing `edits` to `entity` (each write supersedes the field's current
-  // heads), signs it, checks this node's own grants and folds it. PermissionDenied names the
-  // field this node may not write.
-  Result<crdt::Change> Commit(store::Txn& txn, const crdt::EntityRef& entity,
-                              const std::vector<FieldEdit>& edits, const CommitOptions& options);
+  // heads), signs it, checks this node's own grants and folds it, returning its id.
+  // PermissionDenied names the field this node may not write.
+  Result<Id32> Commit(store::Txn& txn, const crdt::EntityRef& entity,
+                      const std::vector<FieldEdit>& edits, const CommitOptions& options);
 
   // Signs the changes committed with defer_signature, in parallel, and stores their records.
   // Must run in the same transaction before it commits.
   Status SignPending(store::Txn& txn);
   // Forgets pending changes (the transaction that folded them is being retried or aborted).
-  void DiscardPending() { pending_.clear(); }
+  void DiscardPending();
 
   // A new entity id: UUIDv7 (48-bit ms, version and variant bits, random), time-ordered so that
   // new entities append at the end of the state's key order.
@@ -116,7 +118,10 @@ class Node {
   std::unique_ptr<trust::TrustStore> trust_;
   std::unique_ptr<crdt::Replica> replica_;
   crdt::HybridClock clock_;
-  std::vector<crdt::Change> pending_;
+  // Changes folded but not yet signed; a deque, so their addresses hold while the signing queue
+  // works on them.
+  std::deque<crdt::Change> pending_;
+  std::unique_ptr<SigningQueue> signer_;
 };
 
 // Reads CITY/city.pub.
