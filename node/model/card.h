@@ -42,7 +42,8 @@ struct Problem {
   std::string message;  // Chinese, e.g. "证件号码校验位应为X，实为5"
 
   // "card HBW-2026-000123 member 2 id_number: [id_check] 证件号码校验位应为X，实为5" for index 1
-  // `member` is printed counting from 1, as people count (第N位); household and visit fields name their block
+  // `member` is printed counting from 1, as people count (第N位); household and visit fields name
+  // their block
   // ("card X household phone: ..."), card-level findings omit the field ("card X: [no_members]
   // ..."), a missing card_no prints as "card ?", and warnings put 警告： before the message.
   std::string ToString() const;

@@ -15,10 +15,10 @@ char IdCheckChar(std::string_view first17);
 
 enum class IdError {
   kNone,
-  kLength,       // not 15 or 18 characters
-  kCharacters,   // not digits (and a final X)
-  kBirthDate,    // the 8 (or 6) birth digits are not a real date
-  kCheckChar,    // check character wrong
+  kLength,          // not 15 or 18 characters
+  kCharacters,      // not digits (and a final X)
+  kBirthDate,       // the 8 (or 6) birth digits are not a real date
+  kCheckChar,       // check character wrong
   kNotConvertible,  // 15-digit number of someone not born in the 1900s
 };
 
@@ -26,7 +26,7 @@ struct CitizenId {
   std::string number;   // 18 characters, upper-case X
   std::string address;  // 6-digit address code
   Date birth;
-  int sequence = 0;     // 3-digit sequence; odd = male
+  int sequence = 0;        // 3-digit sequence; odd = male
   bool converted = false;  // given as 15 digits
   bool male() const { return sequence % 2 == 1; }
 };
