@@ -22,13 +22,15 @@ constexpr DbSpec kDbs[] = {
     {"superseded", 0},
     {"idx_id_number", MDB_DUPSORT},
     {"idx_members", MDB_DUPSORT},
-    {"idx_card", 0},
+    {"idx_card", MDB_DUPSORT},
     {"review", 0},
     {"trust", 0},
     {"peers", 0},
     {"audit", 0},
     {"meta", 0},
     {"rejected", 0},
+    {"scope_blocks", 0},
+    {"log", 0},
 };
 static_assert(sizeof kDbs / sizeof kDbs[0] == static_cast<size_t>(Db::kCount));
 

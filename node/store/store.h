@@ -28,7 +28,9 @@ enum class Db : int {
   kPeers,        // peer node id -> sync progress
   kAudit,        // access events
   kMeta,         // "schema" -> version, "hlc" -> last clock value, ...
-  kRejected,     // hlc (8) | id (32) -> rejection record (security log)
+  kRejected,     // ms (8) | sha256 of what was received -> rejection record (security log)
+  kScopeBlocks,  // community | first item (hlc | id) -> count, id sum: reconciliation blocks
+  kLog,          // local arrival sequence (8 BE) -> change id: what to push to live peers
   kCount
 };
 

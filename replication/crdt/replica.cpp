@@ -6,6 +6,7 @@
 #include "node/base/text.h"
 #include "node/base/time.h"
 #include "replication/crdt/hlc.h"
+#include "replication/crdt/scope_index.h"
 
 namespace shequ::crdt {
 
@@ -107,6 +108,34 @@ Result<Outcome> Replica::Receive(store::Txn& txn, ByteView record, Rejection* re
   return Apply(txn, *change, *ranks);
 }
 
+Status Replica::AppendLog(store::Txn& txn, const Id32& id) {
+  // The next local sequence number follows the last entry of the log.
+  ASSIGN_OR_RETURN(store::Cursor cur, store::Cursor::Open(txn, store_.dbi(Db::kLog)));
+  uint64_t next = cur.Last() && cur.key().size() == 8 ? GetBE64(cur.key().data()) + 1 : 1;
+  RETURN_IF_ERROR(cur.status());
+  Bytes key;
+  PutBE64(key, next);
+  return txn.Put(store_.dbi(Db::kLog), key, id);
+}
+
+Result<std::vector<Id32>> Replica::LogSince(const store::Txn& txn, uint64_t after, size_t max,
+                                            uint64_t* last) const {
+  std::vector<Id32> out;
+  ASSIGN_OR_RETURN(store::Cursor cur, store::Cursor::Open(txn, store_.dbi(Db::kLog)));
+  Bytes start;
+  PutBE64(start, after + 1);
+  *last = after;
+  for (bool ok = cur.Seek(start); ok && out.size() < max; ok = cur.Next()) {
+    if (cur.key().size() != 8 || cur.value().size() != 32) return Status::Corruption("log entry");
+    Id32 id;
+    std::copy(cur.value().begin(), cur.value().end(), id.begin());
+    out.push_back(id);
+    *last = GetBE64(cur.key().data());
+  }
+  RETURN_IF_ERROR(cur.status());
+  return out;
+}
+
 Status Replica::StoreRecord(store::Txn& txn, const Change& c) {
   if (c.signature.empty()) return Status::Internal("storing an unsigned change");
   return txn.Put(store_.dbi(Db::kChanges), c.id, EncodeRecord(c));
@@ -120,6 +149,8 @@ Result<Outcome> Replica::Apply(store::Txn& txn, const Change& c, const std::vect
   if (store_record) RETURN_IF_ERROR(StoreRecord(txn, c));
   RETURN_IF_ERROR(
       txn.Put(store_.dbi(Db::kByScope), ScopeKey(c.body.community, c.body.hlc, c.id), {}));
+  RETURN_IF_ERROR(ScopeIndexInsert(store_, txn, c.body.community, c.body.hlc, c.id));
+  RETURN_IF_ERROR(AppendLog(txn, c.id));
   EntityRef e{c.body.community, c.body.kind, c.body.entity};
   RETURN_IF_ERROR(txn.Put(store_.dbi(Db::kByEntity), ByEntityKey(e, c.body.hlc, c.id), {}));
 

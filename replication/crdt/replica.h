@@ -56,6 +56,11 @@ class Replica {
                         bool store_record = true);
   // Puts the record of a change folded with store_record false.
   Status StoreRecord(store::Txn& txn, const Change& c);
+  // Changes this replica stored after local sequence number `after`, oldest first, at most
+  // `max`; *last is the sequence number of the last one returned (or `after`).
+  Result<std::vector<Id32>> LogSince(const store::Txn& txn, uint64_t after, size_t max,
+                                     uint64_t* last) const;
+
   // Records a rejection in the security log, keyed by time and the digest of what was received
   // (so two damaged copies of one change are two events).
   Status LogRejection(store::Txn& txn, const Rejection& r, ByteView received);
@@ -87,6 +92,7 @@ class Replica {
   Result<Id32> StateDigest(const store::Txn& txn, std::string_view scope) const;
 
  private:
+  Status AppendLog(store::Txn& txn, const Id32& id);
   Status UpdateIndexes(store::Txn& txn, const EntityRef& e, const model::FieldDef& f,
                        const Head* old_winner, const FieldState& now);
 

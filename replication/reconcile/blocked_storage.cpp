@@ -65,6 +65,19 @@ Status BlockIndex::Build(ItemSource& source) {
   });
 }
 
+Status BlockIndex::Load(const std::vector<StoredBlock>& blocks) {
+  blocks_.clear();
+  starts_.assign(1, 0);
+  for (const StoredBlock& b : blocks) {
+    if (b.count == 0) return Status::Corruption("an empty block in a persisted block index");
+    if (!blocks_.empty() && !(blocks_.back().first < b.first))
+      return Status::Corruption("persisted blocks out of order");
+    blocks_.push_back(Block{b.count, b.sum, b.first});
+    starts_.push_back(starts_.back() + b.count);
+  }
+  return Status::Ok();
+}
+
 size_t BlockIndex::BlockOf(size_t index) const {
   // The last block whose start is <= index.
   auto it = std::upper_bound(starts_.begin(), starts_.end() - 1, index);

@@ -57,6 +57,15 @@ class BlockIndex {
 
   // Forgets everything and indexes `source` from scratch: reads every item once.
   Status Build(ItemSource& source);
+  // A block as a persistent backend keeps it: its first item, item count and id sum.
+  struct StoredBlock {
+    Item first;
+    size_t count = 0;
+    IdSum sum;
+  };
+  // Forgets everything and takes the blocks a backend persisted (in order, each non-empty):
+  // reads no item at all.
+  Status Load(const std::vector<StoredBlock>& blocks);
   // Call right after `item` was inserted into the source at rank `index`.
   Status OnInsert(ItemSource& source, size_t index, const Item& item);
   // Call right after `item` was erased from the source; it had rank `index`.

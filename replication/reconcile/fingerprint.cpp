@@ -90,4 +90,14 @@ Result<Fingerprint> IdSum::Finish(uint64_t count) const {
   return fp;
 }
 
+IdSum IdSum::FromBytes(const Id32& bytes) {
+  IdSum s;
+  for (size_t limb = 0; limb < 4; ++limb) {
+    uint64_t v = 0;
+    for (size_t b = 0; b < 8; ++b) v |= uint64_t{bytes[limb * 8 + b]} << (8 * b);
+    s.limbs_[limb] = v;
+  }
+  return s;
+}
+
 }  // namespace shequ::reconcile

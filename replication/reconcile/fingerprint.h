@@ -28,6 +28,8 @@ class IdSum {
 
   // The 32-byte little-endian form that goes into the hash.
   Id32 Bytes() const;
+  // The inverse of Bytes() (persisted block sums).
+  static IdSum FromBytes(const Id32& bytes);
   // SHA-256 of Bytes() || varint(count), first 16 bytes.
   Result<Fingerprint> Finish(uint64_t count) const;
 
