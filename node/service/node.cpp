@@ -160,6 +160,7 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& dir, const model::Re
   ASSIGN_OR_RETURN(crypto::SigningKey key, crypto::SigningKey::FromPrivate(city.suite, sign_priv));
   std::unique_ptr<Node> n(new Node(ref, std::move(key), options.wall_ms));
   n->dir_ = dir;
+  n->entity_ids_ = options.entity_ids;
   ASSIGN_OR_RETURN(n->curve_secret_, Unhex(curve_hex));
   ASSIGN_OR_RETURN(std::string cert_bytes, ReadFile(dir + "/node.cert"));
   ASSIGN_OR_RETURN(n->trust_, trust::TrustStore::Create(city));
@@ -185,6 +186,7 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& dir, const model::Re
 }
 
 Id16 Node::NewEntityId() {
+  if (entity_ids_) return entity_ids_();
   Id16 id = crypto::RandomArray<16>();
   uint64_t ms = NowMillis();
   for (int i = 0; i < 6; ++i) id[i] = static_cast<uint8_t>(ms >> (8 * (5 - i)));

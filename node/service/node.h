@@ -61,6 +61,7 @@ class Node {
   struct Options {
     store::StoreOptions store;
     std::function<uint64_t()> wall_ms;  // clock source (tests); null = system clock
+    std::function<Id16()> entity_ids;   // entity id source (tests); null = UUIDv7
   };
   static Result<std::unique_ptr<Node>> Open(const std::string& dir, const model::Reference& ref,
                                             Options options);
@@ -121,6 +122,7 @@ class Node {
   // Changes folded but not yet signed; a deque, so their addresses hold while the signing queue
   // works on them.
   std::deque<crdt::Change> pending_;
+  std::function<Id16()> entity_ids_;
   std::unique_ptr<SigningQueue> signer_;
 };
 

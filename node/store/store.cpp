@@ -48,7 +48,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, StoreOptions 
   // An existing, larger file keeps its size: LMDB adopts the larger of the two.
   RETURN_IF_ERROR(
       LmdbStatus(mdb_env_set_mapsize(s->env_, options.initial_map_size), "set map size"));
-  unsigned flags = MDB_NOTLS | (options.read_only ? MDB_RDONLY : 0u);
+  unsigned flags = MDB_NOTLS | (options.read_only ? MDB_RDONLY : 0u) |
+                   (options.no_sync_for_tests ? unsigned{MDB_NOSYNC} : 0u);
   int rc = mdb_env_open(s->env_, dir.c_str(), flags, 0600);
   if (rc != MDB_SUCCESS) return LmdbStatus(rc, "open LMDB environment in " + dir);
   MDB_envinfo info;

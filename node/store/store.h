@@ -40,6 +40,8 @@ struct StoreOptions {
   size_t initial_map_size = size_t{256} << 20;
   size_t max_map_size = size_t{1} << 40;
   bool read_only = false;
+  // Tests only (the deterministic simulation): commit without fsync. Never for a real node.
+  bool no_sync_for_tests = false;
 };
 
 class Store;

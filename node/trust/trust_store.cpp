@@ -26,8 +26,9 @@ Result<std::unique_ptr<Signer>> TrustStore::Parse(ByteView signed_cert) const {
     return Status::Denied("certificate of node " + cert.id_hex() + " is for city " + cert.city +
                           ", not " + city_.code);
   ASSIGN_OR_RETURN(crypto::PublicKey key, crypto::PublicKey::FromRaw(cert.suite, cert.sign_key));
-  return std::make_unique<Signer>(
-      Signer{std::move(cert), std::move(key), Bytes(signed_cert.begin(), signed_cert.end())});
+  return std::make_unique<Signer>(Signer{std::move(cert), std::move(key),
+                                         Bytes(signed_cert.begin(), signed_cert.end()),
+                                         crypto::Sha256(signed_cert)});
 }
 
 Status TrustStore::Load(const store::Txn& txn, MDB_dbi trust_db) {
@@ -40,7 +41,11 @@ Status TrustStore::Load(const store::Txn& txn, MDB_dbi trust_db) {
     if (!signer.ok()) return signer.status().With("stored certificate");
     std::unique_lock<std::shared_mutex> lock(mu_);
     Id16 id = (*signer)->cert.node_id;
+    if (signers_.count(id)) continue;
+    const Signer* raw = signer->get();
     signers_[id] = std::move(*signer);
+    by_curve_key_[raw->cert.curve_key] = raw;
+    by_digest_[raw->digest] = raw;
   }
   return cur.status();
 }
@@ -63,13 +68,28 @@ Result<const Signer*> TrustStore::Add(store::Txn& txn, MDB_dbi trust_db, ByteVie
   }
   RETURN_IF_ERROR(txn.Put(trust_db, CertKey(id), signed_cert));
   std::unique_lock<std::shared_mutex> lock(mu_);
-  return signers_.emplace(id, std::move(signer)).first->second.get();
+  const Signer* raw = signers_.emplace(id, std::move(signer)).first->second.get();
+  by_curve_key_[raw->cert.curve_key] = raw;
+  by_digest_[raw->digest] = raw;
+  return raw;
 }
 
 const Signer* TrustStore::Find(const Id16& node) const {
   std::shared_lock<std::shared_mutex> lock(mu_);
   auto it = signers_.find(node);
   return it == signers_.end() ? nullptr : it->second.get();
+}
+
+const Signer* TrustStore::FindByCurveKey(ByteView curve_key) const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  auto it = by_curve_key_.find(Bytes(curve_key.begin(), curve_key.end()));
+  return it == by_curve_key_.end() ? nullptr : it->second;
+}
+
+const Signer* TrustStore::FindByDigest(const Id32& digest) const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  auto it = by_digest_.find(digest);
+  return it == by_digest_.end() ? nullptr : it->second;
 }
 
 std::vector<const Signer*> TrustStore::All() const {

@@ -19,6 +19,7 @@ struct Signer {
   Certificate cert;
   crypto::PublicKey key;
   Bytes encoded;  // the signed certificate as received
+  Id32 digest{};  // SHA-256 of encoded
 };
 
 class TrustStore {
@@ -34,6 +35,10 @@ class TrustStore {
   Result<const Signer*> Add(store::Txn& txn, MDB_dbi trust_db, ByteView signed_cert);
   // nullptr when unknown.
   const Signer* Find(const Id16& node) const;
+  // The certificate whose CURVE key this is (transport admission), nullptr when unknown.
+  const Signer* FindByCurveKey(ByteView curve_key) const;
+  // By the SHA-256 of the signed certificate's bytes (reconciliation of the trust set).
+  const Signer* FindByDigest(const Id32& digest) const;
   std::vector<const Signer*> All() const;
 
  private:
@@ -44,6 +49,8 @@ class TrustStore {
   crypto::PublicKey root_;
   mutable std::shared_mutex mu_;
   std::map<Id16, std::unique_ptr<Signer>> signers_;
+  std::map<Bytes, const Signer*> by_curve_key_;
+  std::map<Id32, const Signer*> by_digest_;
 };
 
 }  // namespace shequ::trust

@@ -1,0 +1,575 @@
+#include "replication/session/session.h"
+
+#include <algorithm>
+
+#include "node/base/text.h"
+#include "node/base/time.h"
+#include "replication/crdt/hlc.h"
+#include "replication/crdt/keys.h"
+#include "replication/reconcile/vector_storage.h"
+
+namespace shequ::session {
+
+using wire::ErrorCode;
+using wire::Message;
+using Msgs = std::vector<Message>;
+
+std::string_view PhaseName(Session::Phase p) {
+  switch (p) {
+    case Session::Phase::kHello:
+      return "hello";
+    case Session::Phase::kReconcile:
+      return "reconcile";
+    case Session::Phase::kTransfer:
+      return "transfer";
+    case Session::Phase::kLive:
+      return "live";
+    case Session::Phase::kClosed:
+      return "closed";
+  }
+  return "?";
+}
+
+namespace {
+
+// The intersection of two sets of division-code prefixes: the longer of each pair where one
+// contains the other.
+std::vector<std::string> Intersect(const std::vector<std::string>& a,
+                                   const std::vector<std::string>& b) {
+  std::set<std::string> out;
+  for (const std::string& x : a)
+    for (const std::string& y : b) {
+      if (StartsWith(y, x))
+        out.insert(y);
+      else if (StartsWith(x, y))
+        out.insert(x);
+    }
+  // Drop prefixes covered by a shorter one in the result.
+  std::vector<std::string> result;
+  for (const std::string& s : out) {
+    bool covered = false;
+    for (const std::string& t : out) covered |= t != s && StartsWith(s, t);
+    if (!covered) result.push_back(s);
+  }
+  return result;
+}
+
+}  // namespace
+
+Session::Session(service::Node& node, Role role, const wire::SessionId& id, Config config)
+    : node_(node), role_(role), id_(id), config_(std::move(config)) {}
+
+Session::~Session() { CloseSnapshot(); }
+
+Msgs Session::Fail(ErrorCode code, const std::string& text) {
+  std::string t = Utf8Prefix(text, 300);
+  error_ = wire::StatusOf(wire::Error{code, t});
+  phase_ = Phase::kClosed;
+  CloseSnapshot();
+  return {Out(wire::Error{code, t})};
+}
+
+void Session::Abandon(const std::string& why) {
+  if (phase_ == Phase::kClosed) return;
+  error_ = Status::Unavailable(why);
+  phase_ = Phase::kClosed;
+  CloseSnapshot();
+}
+
+bool Session::InScope(std::string_view community) const {
+  for (const std::string& s : scopes_)
+    if (StartsWith(community, s)) return true;
+  return false;
+}
+
+Status Session::VerifyPeer(const Bytes& cert_bytes, ByteView peer_key) {
+  auto cert = trust::DecodeCertificate(cert_bytes);
+  if (!cert.ok()) return cert.status();
+  if (!std::equal(cert->curve_key.begin(), cert->curve_key.end(), peer_key.begin(), peer_key.end()))
+    return Status::Denied(
+        "the certificate in the hello is not the one this connection authenticated with");
+  if (cert->node_id == node_.cert().node_id)
+    return Status::Denied("the peer presents this node's own certificate");
+  const trust::Signer* signer = nullptr;
+  Status st = node_.store().Write([&](store::Txn& txn) -> Status {
+    auto added = node_.trust().Add(txn, node_.store().dbi(store::Db::kTrust), cert_bytes);
+    if (!added.ok()) return added.status();
+    signer = *added;
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  uint64_t now = config_.wall_ms ? config_.wall_ms() : NowMillis();
+  if (!signer->cert.ValidAt(now))
+    return Status(Code::kPermissionDenied, "the certificate of " + signer->cert.name +
+                                               " is not valid now (" +
+                                               FormatMillis(signer->cert.not_before) + " .. " +
+                                               FormatMillis(signer->cert.not_after) + ")");
+  peer_ = signer->cert;
+  return Status::Ok();
+}
+
+std::vector<std::string> Session::Communities(const store::Txn& txn) const {
+  std::set<std::string> out;
+  for (const model::Division* d : node_.ref().divisions().ResidentUnits())
+    if (InScope(d->code)) out.insert(d->code);
+  auto held = node_.replica().Communities(txn);
+  if (held.ok())
+    for (const std::string& c : *held)
+      if (InScope(c)) out.insert(c);
+  return std::vector<std::string>(out.begin(), out.end());
+}
+
+Status Session::OpenSnapshot() {
+  if (snapshot_) return Status::Ok();
+  ASSIGN_OR_RETURN(store::ReadTxn r, node_.store().BeginRead());
+  snapshot_.emplace(std::move(r));
+  return Status::Ok();
+}
+
+void Session::CloseSnapshot() {
+  reconciling_.clear();
+  snapshot_.reset();
+}
+
+Result<std::unique_ptr<reconcile::VectorStorage>> Session::TrustItems() const {
+  auto v = std::make_unique<reconcile::VectorStorage>();
+  for (const trust::Signer* s : node_.trust().All())
+    RETURN_IF_ERROR(v->Insert(s->cert.not_before, s->digest));
+  RETURN_IF_ERROR(v->Seal());
+  return v;
+}
+
+Result<Session::Reconciling*> Session::Reconciliation(const std::string& community) {
+  auto it = reconciling_.find(community);
+  if (it != reconciling_.end()) return &it->second;
+  RETURN_IF_ERROR(OpenSnapshot());
+  Reconciling r;
+  reconcile::Storage* storage = nullptr;
+  if (community == kTrustSet) {
+    ASSIGN_OR_RETURN(r.trust_storage, TrustItems());
+    storage = r.trust_storage.get();
+  } else {
+    ASSIGN_OR_RETURN(r.storage, crdt::CommunityStorage::Open(node_.store(), *snapshot_, community));
+    storage = r.storage.get();
+  }
+  ASSIGN_OR_RETURN(reconcile::Reconciler rec,
+                   reconcile::Reconciler::Create(*storage, config_.reconcile_frame_limit));
+  r.reconciler.emplace(std::move(rec));
+  return &reconciling_.emplace(community, std::move(r)).first->second;
+}
+
+// ---------------------------------------------------------------- entry points
+
+Result<Msgs> Session::Start() {
+  if (role_ != Role::kDialer || phase_ != Phase::kHello)
+    return Status::Internal("Start() is for a new dialer session");
+  wire::Hello h;
+  ASSIGN_OR_RETURN(h.certificate, node_.cert().Encode());
+  h.scopes = node_.cert().scopes;
+  h.hlc = node_.clock().Now();
+  h.full_sync = config_.full_sync;
+  return Msgs{Out(std::move(h))};
+}
+
+Result<Msgs> Session::Handle(const Message& m, ByteView peer_key) {
+  if (phase_ == Phase::kClosed) return Msgs{};
+  if (m.session != id_) return Msgs{};  // a stale message of an earlier session
+  // Until the handshake is done only the handshake messages are welcome.
+  bool handshake =
+      std::holds_alternative<wire::Hello>(m.body) || std::holds_alternative<wire::Accept>(m.body) ||
+      std::holds_alternative<wire::Busy>(m.body) || std::holds_alternative<wire::Error>(m.body);
+  if (!peer_ && !handshake) return Fail(ErrorCode::kBadMessage, "hello first");
+  return std::visit(
+      [&](const auto& body) -> Result<Msgs> {
+        using T = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<T, wire::Hello>) {
+          return OnHello(body, peer_key);
+        } else if constexpr (std::is_same_v<T, wire::Accept>) {
+          return OnAccept(body, peer_key);
+        } else if constexpr (std::is_same_v<T, wire::Busy>) {
+          error_ = Status::Unavailable("the peer is busy; retry in " +
+                                       std::to_string(body.retry_after_ms) + " ms");
+          phase_ = Phase::kClosed;
+          return Msgs{};
+        } else if constexpr (std::is_same_v<T, wire::Error>) {
+          error_ = wire::StatusOf(body).With("the peer refused");
+          phase_ = Phase::kClosed;
+          CloseSnapshot();
+          return Msgs{};
+        } else if constexpr (std::is_same_v<T, wire::Reconcile>) {
+          return OnReconcile(body);
+        } else if constexpr (std::is_same_v<T, wire::ChangeRequest>) {
+          return OnChangeRequest(body);
+        } else if constexpr (std::is_same_v<T, wire::ChangeBatch>) {
+          return OnChangeBatch(body);
+        } else if constexpr (std::is_same_v<T, wire::Ack>) {
+          return OnAck(body);
+        } else if constexpr (std::is_same_v<T, wire::Certificates>) {
+          return OnCertificates(body);
+        } else if constexpr (std::is_same_v<T, wire::Push>) {
+          return OnPush(body);
+        } else if constexpr (std::is_same_v<T, wire::SyncDone>) {
+          return OnSyncDone(body);
+        } else if constexpr (std::is_same_v<T, wire::Ping>) {
+          return Msgs{Out(wire::Pong{body.token})};
+        } else {
+          return Msgs{};  // Pong
+        }
+      },
+      m.body);
+}
+
+// ---------------------------------------------------------------- handshake
+
+Result<Msgs> Session::OnHello(const wire::Hello& h, ByteView peer_key) {
+  if (role_ != Role::kListener || phase_ != Phase::kHello)
+    return Fail(ErrorCode::kBadMessage, "unexpected hello");
+  if (h.version != wire::kVersion)
+    return Fail(ErrorCode::kProtocolVersion,
+                "this node speaks protocol version " + std::to_string(wire::kVersion));
+  if (Status st = VerifyPeer(h.certificate, peer_key); !st.ok()) {
+    if (st.code() != Code::kPermissionDenied && st.code() != Code::kCorruption &&
+        st.code() != Code::kInvalidArgument)
+      return st;
+    bool expired = st.message().find("not valid now") != std::string::npos;
+    return Fail(expired ? ErrorCode::kExpired : ErrorCode::kNotEnrolled, st.message());
+  }
+  stats_.skew_ms = node_.clock().Observe(h.hlc).skew_ms;
+  scopes_ = Intersect(node_.cert().scopes, peer_->scopes);
+  // The peer asks for what its certificate covers; never more.
+  std::vector<std::string> asked = Intersect(scopes_, h.scopes);
+  scopes_ = asked;
+  if (scopes_.empty())
+    return Fail(ErrorCode::kOutOfScope, "no division code is in both " + node_.cert().name +
+                                            "'s and " + peer_->name + "'s scope");
+  if (config_.busy) {
+    if (auto retry = config_.busy(peer_->node_id)) {
+      phase_ = Phase::kClosed;
+      error_ = Status::Unavailable("refused a full sync: at the limit of simultaneous syncs");
+      return Msgs{Out(wire::Busy{*retry})};
+    }
+  }
+  wire::Accept a;
+  ASSIGN_OR_RETURN(a.certificate, node_.cert().Encode());
+  a.scopes = scopes_;
+  a.hlc = node_.clock().Now();
+  a.full_sync = h.full_sync;
+  phase_ = Phase::kReconcile;
+  return Msgs{Out(std::move(a))};
+}
+
+Result<Msgs> Session::OnAccept(const wire::Accept& a, ByteView peer_key) {
+  if (role_ != Role::kDialer || phase_ != Phase::kHello)
+    return Fail(ErrorCode::kBadMessage, "unexpected accept");
+  if (a.version != wire::kVersion)
+    return Fail(ErrorCode::kProtocolVersion,
+                "this node speaks protocol version " + std::to_string(wire::kVersion));
+  if (Status st = VerifyPeer(a.certificate, peer_key); !st.ok()) {
+    if (st.code() != Code::kPermissionDenied && st.code() != Code::kCorruption &&
+        st.code() != Code::kInvalidArgument)
+      return st;
+    return Fail(ErrorCode::kNotEnrolled, st.message());
+  }
+  stats_.skew_ms = node_.clock().Observe(a.hlc).skew_ms;
+  // The listener's intersection, checked against ours.
+  std::vector<std::string> ours = Intersect(node_.cert().scopes, peer_->scopes);
+  scopes_ = Intersect(ours, a.scopes);
+  if (scopes_.empty()) return Fail(ErrorCode::kOutOfScope, "no scope in common");
+  RETURN_IF_ERROR(OpenSnapshot());
+  Msgs out;
+  std::vector<std::string> communities = Communities(*snapshot_);
+  communities.insert(communities.begin(), kTrustSet);
+  for (const std::string& c : communities) {
+    ASSIGN_OR_RETURN(Reconciling * r, Reconciliation(c));
+    ASSIGN_OR_RETURN(Bytes first, r->reconciler->Initiate());
+    out.push_back(Out(wire::Reconcile{c, std::move(first)}));
+    ++reconciling_open_;
+  }
+  stats_.communities = communities.size() - 1;
+  stats_.reconcile_rounds = 1;
+  phase_ = Phase::kReconcile;
+  return out;
+}
+
+// ---------------------------------------------------------------- reconciliation
+
+Result<Msgs> Session::OnReconcile(const wire::Reconcile& rm) {
+  if (phase_ != Phase::kReconcile && phase_ != Phase::kTransfer)
+    return Fail(ErrorCode::kBadMessage, "reconcile outside the reconciliation phase");
+  if (rm.community != kTrustSet && !InScope(rm.community))
+    return Fail(ErrorCode::kOutOfScope,
+                "community " + rm.community + " is not in this session's scope");
+  if (role_ == Role::kListener) {
+    auto r = Reconciliation(rm.community);
+    if (!r.ok()) return r.status();
+    auto reply = (*r)->reconciler->Reconcile(rm.message);
+    if (!reply.ok())
+      return Fail(ErrorCode::kBadMessage,
+                  "reconcile " + rm.community + ": " + reply.status().message());
+    return Msgs{Out(wire::Reconcile{rm.community, std::move(*reply)})};
+  }
+  auto it = reconciling_.find(rm.community);
+  if (it == reconciling_.end() || it->second.done) return Msgs{};  // late duplicate
+  Reconciling& r = it->second;
+  if (rm.message == r.last_reply) return Msgs{};  // duplicated by the network
+  r.last_reply = rm.message;
+  std::vector<Id32> have, need;
+  auto next = r.reconciler->Reconcile(rm.message, &have, &need);
+  if (!next.ok())
+    return Fail(ErrorCode::kBadMessage,
+                "reconcile " + rm.community + ": " + next.status().message());
+  ++r.rounds;
+  stats_.reconcile_rounds = std::max(stats_.reconcile_rounds, r.rounds + 1);
+  if (rm.community == kTrustSet) {
+    for (const Id32& d : have)
+      if (const trust::Signer* s = node_.trust().FindByDigest(d))
+        missing_certs_.push_back(s->encoded);
+    // Certificates we lack are requested like changes; the listener answers with Certificates.
+    need_.insert(need_.end(), need.begin(), need.end());
+  } else {
+    have_.insert(have_.end(), have.begin(), have.end());
+    need_.insert(need_.end(), need.begin(), need.end());
+  }
+  if (*next) return Msgs{Out(wire::Reconcile{rm.community, std::move(**next)})};
+  r.done = true;
+  if (--reconciling_open_ > 0) return Msgs{};
+  // Every community reconciled: move what differs.
+  CloseSnapshot();
+  std::sort(have_.begin(), have_.end());
+  have_.erase(std::unique(have_.begin(), have_.end()), have_.end());
+  std::sort(need_.begin(), need_.end());
+  need_.erase(std::unique(need_.begin(), need_.end()), need_.end());
+  stats_.have = have_.size();
+  stats_.need = need_.size();
+  phase_ = Phase::kTransfer;
+  Msgs out;
+  for (size_t i = 0; i < missing_certs_.size(); i += wire::kMaxCertificates) {
+    wire::Certificates c;
+    for (size_t k = i; k < std::min(missing_certs_.size(), i + wire::kMaxCertificates); ++k)
+      c.certificates.push_back(missing_certs_[k]);
+    stats_.certificates_sent += c.certificates.size();
+    out.push_back(Out(std::move(c)));
+  }
+  RETURN_IF_ERROR(AppendBatches(have_, /*push=*/false, &out));
+  for (size_t i = 0; i < need_.size(); i += wire::kMaxRequestIds) {
+    wire::ChangeRequest req;
+    req.ids.assign(
+        need_.begin() + static_cast<long>(i),
+        need_.begin() + static_cast<long>(std::min(need_.size(), i + wire::kMaxRequestIds)));
+    out.push_back(Out(std::move(req)));
+    ++requests_open_;
+  }
+  have_.clear();
+  need_.clear();
+  ASSIGN_OR_RETURN(Msgs done, MaybeFinish());
+  out.insert(out.end(), done.begin(), done.end());
+  return out;
+}
+
+// ---------------------------------------------------------------- transfer
+
+Status Session::AppendCertificates(const std::set<Id16>& origins, Msgs* out) {
+  wire::Certificates c;
+  for (const Id16& o : origins) {
+    if (certs_sent_.count(o)) continue;
+    const trust::Signer* s = node_.trust().Find(o);
+    if (!s) continue;
+    certs_sent_.insert(o);
+    c.certificates.push_back(s->encoded);
+    if (c.certificates.size() == wire::kMaxCertificates) {
+      stats_.certificates_sent += c.certificates.size();
+      out->push_back(Out(std::move(c)));
+      c = wire::Certificates{};
+    }
+  }
+  if (!c.certificates.empty()) {
+    stats_.certificates_sent += c.certificates.size();
+    out->push_back(Out(std::move(c)));
+  }
+  return Status::Ok();
+}
+
+Status Session::AppendBatches(const std::vector<Id32>& ids, bool push, Msgs* out) {
+  ASSIGN_OR_RETURN(store::ReadTxn r, node_.store().BeginRead());
+  std::vector<Bytes> records;
+  std::set<Id16> origins;
+  size_t bytes = 0;
+  auto flush = [&](bool last) -> Status {
+    if (records.empty() && !last) return Status::Ok();
+    RETURN_IF_ERROR(AppendCertificates(origins, out));
+    origins.clear();
+    stats_.changes_sent += records.size();
+    if (push) {
+      out->push_back(Out(wire::Push{std::move(records)}));
+    } else {
+      uint64_t seq = next_seq_++;
+      unacked_.insert(seq);
+      ++stats_.batches_sent;
+      out->push_back(Out(wire::ChangeBatch{seq, std::move(records), last}));
+    }
+    records.clear();
+    bytes = 0;
+    return Status::Ok();
+  };
+  for (const Id32& id : ids) {
+    ASSIGN_OR_RETURN(auto rec, r.txn().Get(node_.store().dbi(store::Db::kChanges), id));
+    if (!rec) continue;  // not a change of ours (a certificate digest, or unknown)
+    auto change = crdt::DecodeRecord(*rec, node_.trust().city().suite);
+    if (!change.ok()) return change.status().With("a stored change");
+    if (!InScope(change->body.community)) continue;
+    if (bytes + rec->size() > config_.batch_bytes || records.size() == wire::kMaxBatchRecords)
+      RETURN_IF_ERROR(flush(false));
+    origins.insert(change->body.origin);
+    records.emplace_back(rec->begin(), rec->end());
+    bytes += rec->size();
+  }
+  if (!push || !records.empty()) RETURN_IF_ERROR(flush(!push));
+  return Status::Ok();
+}
+
+Result<Msgs> Session::OnChangeRequest(const wire::ChangeRequest& req) {
+  if (phase_ != Phase::kReconcile && phase_ != Phase::kTransfer && phase_ != Phase::kLive)
+    return Fail(ErrorCode::kBadMessage, "change request before the handshake");
+  Msgs out;
+  // Certificates asked for by digest (the trust set), then changes.
+  wire::Certificates certs;
+  std::vector<Id32> changes;
+  for (const Id32& id : req.ids) {
+    if (const trust::Signer* s = node_.trust().FindByDigest(id)) {
+      certs.certificates.push_back(s->encoded);
+      certs_sent_.insert(s->cert.node_id);
+      if (certs.certificates.size() == wire::kMaxCertificates) {
+        stats_.certificates_sent += certs.certificates.size();
+        out.push_back(Out(std::move(certs)));
+        certs = wire::Certificates{};
+      }
+    } else {
+      changes.push_back(id);
+    }
+  }
+  if (!certs.certificates.empty()) {
+    stats_.certificates_sent += certs.certificates.size();
+    out.push_back(Out(std::move(certs)));
+  }
+  RETURN_IF_ERROR(AppendBatches(changes, /*push=*/false, &out));
+  if (phase_ == Phase::kReconcile) phase_ = Phase::kTransfer;
+  return out;
+}
+
+Result<wire::Ack> Session::Apply(const std::vector<Bytes>& records, uint64_t seq) {
+  wire::Ack ack;
+  ack.seq = seq;
+  std::vector<Id32> applied;
+  Status st = node_.store().Write([&](store::Txn& txn) -> Status {
+    ack.applied = ack.duplicate = ack.rejected = 0;
+    for (const Bytes& rec : records) {
+      auto change = crdt::DecodeRecord(rec, node_.trust().city().suite);
+      if (change.ok() && !InScope(change->body.community)) {
+        crdt::Rejection why{
+            change->id, change->body.origin, "out_of_session_scope",
+            "community " + change->body.community + " is outside this session's scope"};
+        RETURN_IF_ERROR(node_.replica().LogRejection(txn, why, rec));
+        ++ack.rejected;
+        continue;
+      }
+      crdt::Rejection why;
+      ASSIGN_OR_RETURN(crdt::Outcome o, node_.replica().Receive(txn, rec, &why));
+      if (o == crdt::Outcome::kApplied)
+        ++ack.applied;
+      else if (o == crdt::Outcome::kDuplicate)
+        ++ack.duplicate;
+      else
+        ++ack.rejected;
+    }
+    return node_.SaveClock(txn);
+  });
+  if (!st.ok()) return st;
+  stats_.changes_received += records.size();
+  stats_.applied += ack.applied;
+  stats_.duplicates += ack.duplicate;
+  stats_.rejected += ack.rejected;
+  return ack;
+}
+
+Result<Msgs> Session::OnChangeBatch(const wire::ChangeBatch& b) {
+  if (phase_ != Phase::kReconcile && phase_ != Phase::kTransfer && phase_ != Phase::kLive)
+    return Fail(ErrorCode::kBadMessage, "change batch before the handshake");
+  if (phase_ == Phase::kReconcile && role_ == Role::kListener) phase_ = Phase::kTransfer;
+  Msgs out;
+  if (!received_batches_.insert(b.seq).second) {
+    // Applied already (the network duplicated it): acknowledge again, apply nothing.
+    out.push_back(Out(wire::Ack{b.seq, 0, static_cast<uint32_t>(b.records.size()), 0}));
+  } else {
+    ASSIGN_OR_RETURN(wire::Ack ack, Apply(b.records, b.seq));
+    out.push_back(Out(ack));
+    if (b.last && role_ == Role::kDialer && requests_open_ > 0) --requests_open_;
+  }
+  ASSIGN_OR_RETURN(Msgs done, MaybeFinish());
+  out.insert(out.end(), done.begin(), done.end());
+  return out;
+}
+
+Result<Msgs> Session::OnAck(const wire::Ack& a) {
+  if (unacked_.erase(a.seq)) ++stats_.batches_acked;
+  return MaybeFinish();
+}
+
+Result<Msgs> Session::OnCertificates(const wire::Certificates& c) {
+  Status st = node_.store().Write([&](store::Txn& txn) -> Status {
+    for (const Bytes& cert : c.certificates) {
+      auto added = node_.trust().Add(txn, node_.store().dbi(store::Db::kTrust), cert);
+      if (added.ok()) ++stats_.certificates_received;
+      // A refused certificate is not fatal: the changes it signs will be rejected and logged.
+    }
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return Msgs{};
+}
+
+Result<Msgs> Session::OnPush(const wire::Push& p) {
+  if (phase_ == Phase::kHello || phase_ == Phase::kClosed) return Msgs{};
+  ASSIGN_OR_RETURN(wire::Ack ack, Apply(p.records, 0));
+  (void)ack;
+  return Msgs{};
+}
+
+Result<Msgs> Session::OnSyncDone(const wire::SyncDone&) {
+  peer_done_ = true;
+  return MaybeFinish();
+}
+
+Result<Msgs> Session::MaybeFinish() {
+  if (phase_ != Phase::kTransfer) return Msgs{};
+  if (!unacked_.empty() || requests_open_ > 0) return Msgs{};
+  Msgs out;
+  if (role_ == Role::kDialer) {
+    if (!sent_done_) {
+      sent_done_ = true;
+      out.push_back(Out(wire::SyncDone{stats_.changes_sent, stats_.changes_received}));
+    }
+    if (peer_done_) {
+      phase_ = Phase::kLive;
+      synced_ = true;
+    }
+  } else if (peer_done_) {
+    // The dialer finished its requests and its batches were all acknowledged by us.
+    if (!sent_done_) {
+      sent_done_ = true;
+      out.push_back(Out(wire::SyncDone{stats_.changes_sent, stats_.changes_received}));
+    }
+    CloseSnapshot();
+    phase_ = Phase::kLive;
+    synced_ = true;
+  }
+  return out;
+}
+
+Result<Msgs> Session::OnStored(const std::vector<Id32>& ids) {
+  if (phase_ != Phase::kLive) return Msgs{};
+  Msgs out;
+  RETURN_IF_ERROR(AppendBatches(ids, /*push=*/true, &out));
+  return out;
+}
+
+}  // namespace shequ::session
