@@ -28,8 +28,8 @@ namespace {
 
 std::vector<Command> AllCommands() {
   std::vector<Command> all;
-  for (auto list :
-       {AdminCommands(), CardCommands(), ChangeCommands(), ToolCommands(), DeviceCommands()})
+  for (auto list : {AdminCommands(), CardCommands(), ChangeCommands(), ToolCommands(),
+                    DeviceCommands(), SyncCommands()})
     all.insert(all.end(), list.begin(), list.end());
   return all;
 }

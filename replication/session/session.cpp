@@ -472,6 +472,7 @@ Result<wire::Ack> Session::Apply(const std::vector<Bytes>& records, uint64_t seq
         ++ack.rejected;
         continue;
       }
+      if (change.ok() && received_.size() < 200000) received_.insert(change->id);
       crdt::Rejection why;
       ASSIGN_OR_RETURN(crdt::Outcome o, node_.replica().Receive(txn, rec, &why));
       if (o == crdt::Outcome::kApplied)
@@ -568,7 +569,10 @@ Result<Msgs> Session::MaybeFinish() {
 Result<Msgs> Session::OnStored(const std::vector<Id32>& ids) {
   if (phase_ != Phase::kLive) return Msgs{};
   Msgs out;
-  RETURN_IF_ERROR(AppendBatches(ids, /*push=*/true, &out));
+  std::vector<Id32> fresh;
+  for (const Id32& id : ids)
+    if (!received_.count(id)) fresh.push_back(id);
+  RETURN_IF_ERROR(AppendBatches(fresh, /*push=*/true, &out));
   return out;
 }
 

@@ -158,6 +158,7 @@ class Session {
   std::set<uint64_t> received_batches_;  // batch seqs applied (duplicates ignored)
   size_t requests_open_ = 0;             // change requests awaiting their last batch
   std::set<Id16> certs_sent_;
+  std::set<Id32> received_;  // changes this peer gave us: not pushed back to it
   bool sent_done_ = false, peer_done_ = false;
 };
 

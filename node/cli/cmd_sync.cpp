@@ -1,0 +1,270 @@
+// node contact, run, sync, peers, trust import: replication between nodes.
+#include <csignal>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "node/base/file.h"
+#include "node/base/text.h"
+#include "node/base/time.h"
+#include "node/cli/commands.h"
+#include "replication/session/daemon.h"
+
+namespace shequ::cli {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop.store(true); }
+
+Result<std::unique_ptr<service::Node>> OpenNode(const Args& args, Context& ctx) {
+  ASSIGN_OR_RETURN(std::string dir, args.Need("dir"));
+  return service::Node::Open(dir, ctx.ref);
+}
+
+int NodeContact(const std::vector<std::string>& argv, Context& ctx) {
+  static const Command self{"node contact", "--dir NODE --endpoint tcp://HOST:PORT", "", nullptr};
+  int rc = 0;
+  auto args = ParseOrUsage(argv, self, {}, {"dir", "endpoint"}, &rc);
+  if (!args) return rc;
+  auto endpoint = args->Need("endpoint");
+  if (!endpoint.ok()) return Fail(endpoint.status());
+  auto node = OpenNode(*args, ctx);
+  if (!node.ok()) return Fail(node.status());
+  session::Contact c{*endpoint, (*node)->cert().curve_key};
+  auto check = session::Contact::Parse(c.ToString());
+  if (!check.ok()) return Fail(check.status());
+  std::printf("%s\n", c.ToString().c_str());
+  return kExitOk;
+}
+
+Result<std::vector<session::Contact>> Peers(const Args& args) {
+  std::vector<session::Contact> out;
+  for (const std::string& p : args.All("peer")) {
+    ASSIGN_OR_RETURN(session::Contact c, session::Contact::Parse(p));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+int Run(const std::vector<std::string>& argv, Context& ctx) {
+  static const Command self{
+      "run", "--dir NODE [--listen tcp://HOST:PORT] [--peer PEER]... [--max-syncs N]", "", nullptr};
+  int rc = 0;
+  auto args =
+      ParseOrUsage(argv, self, {"quiet"}, {"dir", "listen", "peer", "max-syncs", "timeout"}, &rc);
+  if (!args) return rc;
+  auto peers = Peers(*args);
+  if (!peers.ok()) return Fail(peers.status());
+  if (!args->Has("listen") && peers->empty())
+    return Fail(Status::Invalid("run needs --listen, --peer or both"));
+  auto node = OpenNode(*args, ctx);
+  if (!node.ok()) return Fail(node.status());
+  session::DaemonOptions o;
+  o.listen = args->Get("listen");
+  o.peers = *peers;
+  if (auto m = args->Get("max-syncs"); m && AllDigits(*m)) o.max_full_syncs = std::stoul(*m);
+  if (auto t = args->Get("timeout"); t && AllDigits(*t))
+    o.session_timeout = std::chrono::seconds(std::stoul(*t));
+  if (!args->Has("quiet"))
+    o.log = [](const std::string& line) {
+      std::fprintf(stderr, "%s\n", line.c_str());
+      std::fflush(stderr);
+    };
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGPIPE, SIG_IGN);
+  session::Daemon daemon(**node, o);
+  Status st = daemon.Run(g_stop);
+  if (!st.ok()) return Fail(st);
+  std::fprintf(stderr, "%s: stopped\n", (*node)->cert().name.c_str());
+  return kExitOk;
+}
+
+int Sync(const std::vector<std::string>& argv, Context& ctx) {
+  static const Command self{"sync", "--dir NODE --peer PEER [--json] [--timeout SECONDS]", "",
+                            nullptr};
+  int rc = 0;
+  auto args = ParseOrUsage(argv, self, {"json", "verbose"}, {"dir", "peer", "timeout"}, &rc);
+  if (!args) return rc;
+  auto peers = Peers(*args);
+  if (!peers.ok()) return Fail(peers.status());
+  if (peers->size() != 1) return Fail(Status::Invalid("sync takes exactly one --peer"));
+  auto node = OpenNode(*args, ctx);
+  if (!node.ok()) return Fail(node.status());
+  session::DaemonOptions o;
+  o.peers = *peers;
+  o.once = true;
+  o.session_timeout = std::chrono::seconds(30);
+  if (auto t = args->Get("timeout"); t && AllDigits(*t))
+    o.session_timeout = std::chrono::seconds(std::stoul(*t));
+  if (args->Has("verbose"))
+    o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGPIPE, SIG_IGN);
+  session::Daemon daemon(**node, o);
+  Status st = daemon.Run(g_stop);
+  if (!st.ok()) return Fail(st);
+  if (daemon.reports().empty()) return Fail(Status::Internal("no session report"));
+  const session::PeerReport& r = daemon.reports()[0];
+  const session::Stats& s = r.stats;
+  if (args->Has("json")) {
+    json j{{"peer", r.peer},
+           {"synced", r.synced},
+           {"error", r.error.ok() ? "" : r.error.ToString()},
+           {"seconds", r.seconds},
+           {"changes_sent", s.changes_sent},
+           {"changes_received", s.changes_received},
+           {"applied", s.applied},
+           {"duplicates", s.duplicates},
+           {"rejected", s.rejected},
+           {"bytes_sent", r.bytes_sent},
+           {"bytes_received", r.bytes_received},
+           {"round_trips", s.reconcile_rounds + 2},
+           {"communities", s.communities},
+           {"certificates_sent", s.certificates_sent},
+           {"certificates_received", s.certificates_received},
+           {"clock_skew_ms", s.skew_ms}};
+    std::printf("%s\n", j.dump(2).c_str());
+  } else if (r.synced) {
+    std::printf("synced with %s in %.2f s\n", r.peer.c_str(), r.seconds);
+    std::printf(
+        "  changes   sent %llu, received %llu (%llu new, %llu already here, %llu rejected)\n",
+        (unsigned long long)s.changes_sent, (unsigned long long)s.changes_received,
+        (unsigned long long)s.applied, (unsigned long long)s.duplicates,
+        (unsigned long long)s.rejected);
+    std::printf(
+        "  bytes     %llu out, %llu in\n  round trips %llu (hello, %llu reconciliation, "
+        "transfer)\n",
+        (unsigned long long)r.bytes_sent, (unsigned long long)r.bytes_received,
+        (unsigned long long)(s.reconcile_rounds + 2), (unsigned long long)s.reconcile_rounds);
+    std::printf("  communities reconciled %llu\n", (unsigned long long)s.communities);
+    if (s.skew_ms > 15 * 60 * 1000 || s.skew_ms < -15 * 60 * 1000)
+      std::printf("  warning: the peer's clock differs from ours by %lld minutes\n",
+                  (long long)(s.skew_ms / 60000));
+  }
+  if (!r.synced) {
+    std::fprintf(stderr, "shequ sync: not synced with %s: %s\n", r.peer.c_str(),
+                 r.error.ToString().c_str());
+    return r.error.code() == Code::kPermissionDenied ? kExitDenied : kExitFailure;
+  }
+  return s.rejected ? kExitRejected : kExitOk;
+}
+
+int PeersCmd(const std::vector<std::string>& argv, Context& ctx) {
+  static const Command self{"peers", "--dir NODE [--json]", "", nullptr};
+  int rc = 0;
+  auto args = ParseOrUsage(argv, self, {"json"}, {"dir"}, &rc);
+  if (!args) return rc;
+  auto node = OpenNode(*args, ctx);
+  if (!node.ok()) return Fail(node.status());
+  auto peers = session::ReadPeers(**node);
+  if (!peers.ok()) return Fail(peers.status());
+  // Pending: changes stored here since the last completed sync with that peer.
+  uint64_t log_end = 0;
+  {
+    auto r = (*node)->store().BeginRead();
+    if (!r.ok()) return Fail(r.status());
+    uint64_t after = 0, last = 0;
+    for (;;) {
+      auto ids = (*node)->replica().LogSince(*r, after, 1 << 16, &last);
+      if (!ids.ok()) return Fail(ids.status());
+      if (ids->empty()) break;
+      after = last;
+    }
+    log_end = after;
+  }
+  json out = json::array();
+  for (const auto& [id, p] : *peers) {
+    uint64_t pending = log_end > p.log_synced ? log_end - p.log_synced : 0;
+    if (args->Has("json")) {
+      out.push_back(json{{"node", Hex(id)},
+                         {"name", p.name},
+                         {"last_contact", p.last_contact ? FormatMillis(p.last_contact) : ""},
+                         {"last_full_sync", p.last_sync ? FormatMillis(p.last_sync) : ""},
+                         {"pending", pending},
+                         {"changes_sent", p.changes_sent},
+                         {"changes_received", p.changes_received},
+                         {"rejected", p.rejected},
+                         {"bytes_sent", p.bytes_sent},
+                         {"bytes_received", p.bytes_received},
+                         {"sessions", p.sessions},
+                         {"last_error", p.last_error}});
+    } else {
+      std::printf("%s  %s\n", Hex(id).substr(0, 12).c_str(), p.name.c_str());
+      std::printf("    last contact %s, last full sync %s\n",
+                  p.last_contact ? FormatMillis(p.last_contact).c_str() : "never",
+                  p.last_sync ? FormatMillis(p.last_sync).c_str() : "never");
+      std::printf(
+          "    pending %llu, sent %llu, received %llu, rejected %llu, %llu KiB out, %llu KiB in, "
+          "%llu sessions\n",
+          (unsigned long long)pending, (unsigned long long)p.changes_sent,
+          (unsigned long long)p.changes_received, (unsigned long long)p.rejected,
+          (unsigned long long)(p.bytes_sent / 1024), (unsigned long long)(p.bytes_received / 1024),
+          (unsigned long long)p.sessions);
+      if (!p.last_error.empty()) std::printf("    last error: %s\n", p.last_error.c_str());
+    }
+  }
+  if (args->Has("json"))
+    std::printf("%s\n", out.dump(2).c_str());
+  else if (peers->empty())
+    std::printf("no peers yet\n");
+  return kExitOk;
+}
+
+int TrustImport(const std::vector<std::string>& argv, Context& ctx) {
+  static const Command self{"trust import", "--dir NODE CERT_FILE...", "", nullptr};
+  int rc = 0;
+  auto args = ParseOrUsage(argv, self, {}, {"dir"}, &rc);
+  if (!args) return rc;
+  if (args->positional().empty())
+    return Fail(Status::Invalid("trust import needs certificate files (node.cert)"));
+  auto node = OpenNode(*args, ctx);
+  if (!node.ok()) return Fail(node.status());
+  int refused = 0;
+  for (const std::string& path : args->positional()) {
+    auto bytes = ReadFile(path);
+    if (!bytes.ok()) {
+      std::fprintf(stderr, "shequ: %s\n", bytes.status().ToString().c_str());
+      ++refused;
+      continue;
+    }
+    const trust::Signer* added = nullptr;
+    Status st = (*node)->store().Write([&](store::Txn& txn) -> Status {
+      auto r = (*node)->trust().Add(txn, (*node)->store().dbi(store::Db::kTrust), AsBytes(*bytes));
+      if (!r.ok()) return r.status();
+      added = *r;
+      return Status::Ok();
+    });
+    if (!st.ok()) {
+      std::fprintf(stderr, "shequ: %s: refused: %s\n", path.c_str(), st.message().c_str());
+      ++refused;
+      continue;
+    }
+    std::printf("trusted %s %s (%s, scope %s)\n", added->cert.id_hex().substr(0, 12).c_str(),
+                added->cert.name.c_str(),
+                std::string(trust::NodeKindName(added->cert.kind)).c_str(),
+                added->cert.scopes.empty() ? "" : added->cert.scopes[0].c_str());
+  }
+  return refused ? kExitInvalid : kExitOk;
+}
+
+}  // namespace
+
+std::vector<Command> SyncCommands() {
+  return {
+      {"node contact", "--dir NODE --endpoint tcp://HOST:PORT",
+       "print the contact string (endpoint and CURVE key) other nodes use as --peer", NodeContact},
+      {"run", "--dir NODE [--listen tcp://HOST:PORT] [--peer PEER]...",
+       "the daemon: listen, dial peers, keep syncing and pushing; SIGTERM stops it", Run},
+      {"sync", "--dir NODE --peer PEER [--json]", "one round with one peer, both ways, then exit",
+       Sync},
+      {"peers", "--dir NODE [--json]", "each peer: last contact, last full sync, pending, rejected",
+       PeersCmd},
+      {"trust import", "--dir NODE CERT_FILE...",
+       "admit other nodes' certificates (checked against the city root)", TrustImport},
+  };
+}
+
+}  // namespace shequ::cli
