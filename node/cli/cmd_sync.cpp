@@ -166,14 +166,9 @@ int PeersCmd(const std::vector<std::string>& argv, Context& ctx) {
   {
     auto r = (*node)->store().BeginRead();
     if (!r.ok()) return Fail(r.status());
-    uint64_t after = 0, last = 0;
-    for (;;) {
-      auto ids = (*node)->replica().LogSince(*r, after, 1 << 16, &last);
-      if (!ids.ok()) return Fail(ids.status());
-      if (ids->empty()) break;
-      after = last;
-    }
-    log_end = after;
+    auto end = (*node)->replica().LogEnd(*r);
+    if (!end.ok()) return Fail(end.status());
+    log_end = *end;
   }
   json out = json::array();
   for (const auto& [id, p] : *peers) {

@@ -136,6 +136,13 @@ Result<std::vector<Id32>> Replica::LogSince(const store::Txn& txn, uint64_t afte
   return out;
 }
 
+Result<uint64_t> Replica::LogEnd(const store::Txn& txn) const {
+  ASSIGN_OR_RETURN(store::Cursor cur, store::Cursor::Open(txn, store_.dbi(Db::kLog)));
+  uint64_t end = cur.Last() && cur.key().size() == 8 ? GetBE64(cur.key().data()) : 0;
+  RETURN_IF_ERROR(cur.status());
+  return end;
+}
+
 Status Replica::StoreRecord(store::Txn& txn, const Change& c) {
   if (c.signature.empty()) return Status::Internal("storing an unsigned change");
   return txn.Put(store_.dbi(Db::kChanges), c.id, EncodeRecord(c));

@@ -61,6 +61,9 @@ class Replica {
   Result<std::vector<Id32>> LogSince(const store::Txn& txn, uint64_t after, size_t max,
                                      uint64_t* last) const;
 
+  // The local sequence number of the last change stored (0 when none).
+  Result<uint64_t> LogEnd(const store::Txn& txn) const;
+
   // Records a rejection in the security log, keyed by time and the digest of what was received
   // (so two damaged copies of one change are two events).
   Status LogRejection(store::Txn& txn, const Rejection& r, ByteView received);

@@ -104,6 +104,7 @@ struct Daemon::Impl {
     uint64_t started = 0, last_activity = 0;
     uint64_t bytes_sent = 0, bytes_received = 0, frames_sent = 0, frames_received = 0;
     uint64_t log_at_start = 0;
+    uint64_t log_pushed = 0;  // local log position pushed to this peer (live sessions)
     bool reported_sync = false;
     bool holds_slot = false;
     // What Remember() has already added to the peer record.
@@ -145,15 +146,12 @@ struct Daemon::Impl {
     return c.session && c.session->peer() ? c.session->peer()->name : fallback;
   }
 
+  // The last local log position (changes stored so far by this or any other process).
   uint64_t LogPosition() {
     auto r = node.store().BeginRead();
     if (!r.ok()) return log_seen;
-    uint64_t last = log_seen, after = log_seen;
-    for (;;) {
-      auto ids = node.replica().LogSince(*r, after, 1 << 16, &last);
-      if (!ids.ok() || ids->empty()) return after;
-      after = last;
-    }
+    auto end = node.replica().LogEnd(*r);
+    return end.ok() ? *end : log_seen;
   }
 
   Status Start() {
@@ -445,27 +443,36 @@ struct Daemon::Impl {
   }
 
   // ---- live push
+  // Each live session pushes what the log holds past its own position: from where its
+  // reconciliation snapshot began, so nothing stored during the sync itself is missed.
+  template <typename SendFn>
+  void PushTo(Conn& c, SendFn&& send) {
+    if (!c.session || c.session->phase() != Session::Phase::kLive) return;
+    if (c.log_pushed < c.log_at_start) c.log_pushed = c.log_at_start;
+    if (c.log_pushed >= log_seen) return;
+    for (;;) {
+      uint64_t last = c.log_pushed;
+      std::vector<Id32> ids;
+      {
+        auto r = node.store().BeginRead();
+        if (!r.ok()) return;
+        auto got = node.replica().LogSince(*r, c.log_pushed, 4096, &last);
+        if (!got.ok() || got->empty()) return;
+        ids = std::move(*got);
+      }
+      c.log_pushed = last;
+      if (!SendAll(c, c.session->OnStored(ids), send)) return;
+    }
+  }
+
   void PushNew() {
-    uint64_t last = log_seen;
-    std::vector<Id32> ids;
-    {
-      auto r = node.store().BeginRead();
-      if (!r.ok()) return;
-      auto got = node.replica().LogSince(*r, log_seen, 4096, &last);
-      if (!got.ok() || got->empty()) return;
-      ids = std::move(*got);
-    }
-    log_seen = last;
+    log_seen = LogPosition();
     for (auto& [peer, c] : accepted) {
-      if (!c.session || c.session->phase() != Session::Phase::kLive) continue;
       PeerId p = peer;
-      SendAll(c, c.session->OnStored(ids), [&](const Bytes& b) { return listener->Send(p, b); });
+      PushTo(c, [&](const Bytes& b) { return listener->Send(p, b); });
     }
-    for (DialerState& d : dialers) {
-      if (!d.conn.session || d.conn.session->phase() != Session::Phase::kLive) continue;
-      SendAll(d.conn, d.conn.session->OnStored(ids),
-              [&](const Bytes& b) { return d.dialer->Send(b); });
-    }
+    for (DialerState& d : dialers)
+      PushTo(d.conn, [&](const Bytes& b) { return d.dialer->Send(b); });
   }
 
   void Timeouts() {
