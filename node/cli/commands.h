@@ -30,6 +30,7 @@ CardCommands();  // card import, person show/set, household show, conflicts, res
 std::vector<Command> ChangeCommands();  // changes export/import
 std::vector<Command> ToolCommands();    // gen, demo
 std::vector<Command> DeviceCommands();  // device sim-id/read-id/sim-finger, person enroll-finger
+std::vector<Command> TransferCommands();  // transfer out/list/accept
 std::vector<Command> SyncCommands();    // node contact, run, sync, peers, trust import
 
 // Parses argv against a command's options; on error prints usage and returns nullopt.

@@ -29,7 +29,7 @@ namespace {
 std::vector<Command> AllCommands() {
   std::vector<Command> all;
   for (auto list : {AdminCommands(), CardCommands(), ChangeCommands(), ToolCommands(),
-                    DeviceCommands(), SyncCommands()})
+                    DeviceCommands(), SyncCommands(), TransferCommands()})
     all.insert(all.end(), list.begin(), list.end());
   return all;
 }

@@ -18,6 +18,8 @@ std::string_view EntityKindName(EntityKind kind) {
       return "person";
     case EntityKind::kVisit:
       return "visit";
+    case EntityKind::kTransfer:
+      return "transfer";
   }
   return "unknown";
 }
@@ -197,6 +199,7 @@ Result<FieldType> ParseFieldType(std::string_view s) {
       {"text", FieldType::kText},
       {"name", FieldType::kName},
       {"community", FieldType::kCommunity},
+      {"division", FieldType::kDivision},
       {"code", FieldType::kCode},
       {"list", FieldType::kList},
       {"date", FieldType::kDate},

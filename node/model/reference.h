@@ -22,9 +22,10 @@ enum class EntityKind : uint8_t {
   kHousehold = 1,
   kPerson = 2,
   kVisit = 3,
+  kTransfer = 4,  // a person moving between communities (迁移): lives in the destination's scope
 };
 inline constexpr EntityKind kAllEntityKinds[] = {EntityKind::kHousehold, EntityKind::kPerson,
-                                                 EntityKind::kVisit};
+                                                 EntityKind::kVisit, EntityKind::kTransfer};
 std::string_view EntityKindName(EntityKind kind);
 std::optional<EntityKind> ParseEntityKind(std::string_view name);
 
@@ -54,6 +55,7 @@ enum class FieldType : uint8_t {
   kText,            // free text up to `limit` characters
   kName,            // person name: 1-30 characters, "·" allowed
   kCommunity,       // 12-digit division code of a real community or village; the entity's scope
+  kDivision,        // 12-digit code of a real community or village, as a value (not the scope)
   kCode,            // one code of `table`
   kList,            // comma-separated codes of `table`, stored sorted and unique
   kDate,            // YYYY-MM-DD

@@ -26,6 +26,8 @@ std::string_view BlockOf(const FieldDef& f) {
       return "member";
     case EntityKind::kVisit:
       return "visit";
+    case EntityKind::kTransfer:
+      return "transfer";
   }
   return "card";
 }
@@ -322,7 +324,8 @@ FieldCheck CheckValue(const FieldDef& f, std::string_view v, const ValidationCon
       }
       break;
     }
-    case FieldType::kCommunity: {
+    case FieldType::kCommunity:
+    case FieldType::kDivision: {
       if (v.size() != 12 || !AllDigits(v)) {
         out.problem =
             FieldProblem(f, "bad_community", "所属社区应为12位统计用区划代码，实为" + Quote(v));

@@ -47,8 +47,10 @@ std::vector<std::string> DefaultGrants(NodeKind kind, std::optional<model::Depar
     case NodeKind::kTerminal:
       return {s(kCollect), Write(model::Department::kCommunity), s(kRead)};
     case NodeKind::kCommunity:
-      return {s(kCollect), Write(model::Department::kCommunity), s(kRead), s(kReview), s(kReveal),
-              s(kRelay)};
+      return {s(kCollect), Write(model::Department::kCommunity),
+              s(kRead),    s(kReview),
+              s(kReveal),  s(kRelay),
+              s(kTransfer)};
     case NodeKind::kDistrict:
       return {s(kRead), s(kAssess), s(kScore), s(kRelay)};
     case NodeKind::kDepartment: {

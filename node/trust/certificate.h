@@ -30,12 +30,13 @@ inline constexpr std::string_view kRead = "read";             // every field in 
 inline constexpr std::string_view kReadOwn = "read:own";      // own department's fields
 inline constexpr std::string_view kReadBasic = "read:basic";  // masked identity basics
 inline constexpr std::string_view kReadAggregate = "read:aggregate";
-inline constexpr std::string_view kReveal = "reveal";  // unmasked values, audited
-inline constexpr std::string_view kRelay = "relay";    // store and forward in scope
-inline constexpr std::string_view kAssess = "assess";  // assessment inputs
-inline constexpr std::string_view kScore = "score";    // run the assessment
-inline constexpr std::string_view kAudit = "audit";    // read access events
-inline constexpr std::string_view kEnrol = "enrol";    // issue certificates
+inline constexpr std::string_view kReveal = "reveal";      // unmasked values, audited
+inline constexpr std::string_view kRelay = "relay";        // store and forward in scope
+inline constexpr std::string_view kTransfer = "transfer";  // write move-outs to other communities
+inline constexpr std::string_view kAssess = "assess";      // assessment inputs
+inline constexpr std::string_view kScore = "score";        // run the assessment
+inline constexpr std::string_view kAudit = "audit";        // read access events
+inline constexpr std::string_view kEnrol = "enrol";        // issue certificates
 inline constexpr std::string_view kRevoke = "revoke";
 // "write:<department slug>": authoritative (rank 1) writes of that department's fields.
 std::string Write(model::Department d);

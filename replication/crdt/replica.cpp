@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <set>
 
 #include "node/base/text.h"
 #include "node/base/time.h"
@@ -27,6 +28,24 @@ bool ParseEntityHex(std::string_view hex, Id16* out) {
 
 }  // namespace
 
+bool IsMoveOut(const Change& c, const trust::Certificate& signer) {
+  // A move-out (迁出) is written by the community the person leaves, into the destination's
+  // scope, so that the destination receives it: allowed to a signer with the transfer grant
+  // when it writes only the move-out fields and names a community of its own as the origin.
+  if (c.body.kind != model::EntityKind::kTransfer || !signer.Has(trust::grant::kTransfer))
+    return false;
+  static const std::set<std::string_view> kMoveOutFields = {"person", "from_community", "out_date",
+                                                            "record", "reason",         "status"};
+  bool origin_ok = false;
+  for (const Write& w : c.body.writes) {
+    if (!kMoveOutFields.count(w.field)) return false;
+    if (w.field == "status" && (w.kind != ValueKind::kText || w.value != "1")) return false;
+    if (w.field == "from_community")
+      origin_ok = w.kind == ValueKind::kText && signer.InScope(w.value);
+  }
+  return origin_ok;
+}
+
 Result<std::vector<uint8_t>> Replica::Authorize(const Change& c, bool signature_checked,
                                                 Rejection* rej) const {
   auto refuse = [&](std::string code, std::string reason) -> Status {
@@ -50,7 +69,7 @@ Result<std::vector<uint8_t>> Replica::Authorize(const Change& c, bool signature_
   if (ms > cert.not_after)
     return refuse("expired", "change dated " + FormatMillis(ms) + " is after the certificate of " +
                                  cert.name + " expired (" + FormatMillis(cert.not_after) + ")");
-  if (!cert.InScope(c.body.community))
+  if (!cert.InScope(c.body.community) && !IsMoveOut(c, cert))
     return refuse("out_of_scope",
                   "node " + cert.name + " may not write community " + c.body.community);
   std::vector<uint8_t> ranks;

@@ -30,6 +30,9 @@ struct Rejection {
   std::string reason;  // human-readable
 };
 
+// A move-out written by the origin community into the destination's scope (see Authorize).
+bool IsMoveOut(const Change& c, const trust::Certificate& signer);
+
 class Replica {
  public:
   Replica(store::Store& store, trust::TrustStore& trust, const model::Reference& ref)

@@ -416,7 +416,11 @@ Status Session::AppendBatches(const std::vector<Id32>& ids, bool push, Msgs* out
     if (!rec) continue;  // not a change of ours (a certificate digest, or unknown)
     auto change = crdt::DecodeRecord(*rec, node_.trust().city().suite);
     if (!change.ok()) return change.status().With("a stored change");
-    if (!InScope(change->body.community)) continue;
+    // Outside the session's communities only a move-out travels, to a peer that holds its
+    // destination (crdt::IsMoveOut).
+    bool move_out = push && change->body.kind == model::EntityKind::kTransfer && peer_ &&
+                    peer_->InScope(change->body.community);
+    if (!InScope(change->body.community) && !move_out) continue;
     if (bytes + rec->size() > config_.batch_bytes || records.size() == wire::kMaxBatchRecords)
       RETURN_IF_ERROR(flush(false));
     origins.insert(change->body.origin);
@@ -464,7 +468,11 @@ Result<wire::Ack> Session::Apply(const std::vector<Bytes>& records, uint64_t seq
     ack.applied = ack.duplicate = ack.rejected = 0;
     for (const Bytes& rec : records) {
       auto change = crdt::DecodeRecord(rec, node_.trust().city().suite);
-      if (change.ok() && !InScope(change->body.community)) {
+      // A move-out travels to the destination through nodes whose scope holds it, outside the
+      // community intersection of the session that carries it.
+      bool move_out = change.ok() && change->body.kind == model::EntityKind::kTransfer &&
+                      node_.cert().InScope(change->body.community);
+      if (change.ok() && !InScope(change->body.community) && !move_out) {
         crdt::Rejection why{
             change->id, change->body.origin, "out_of_session_scope",
             "community " + change->body.community + " is outside this session's scope"};
@@ -540,10 +548,44 @@ Result<Msgs> Session::OnSyncDone(const wire::SyncDone&) {
   return MaybeFinish();
 }
 
+Status Session::AppendOutbox(Msgs* out) {
+  // Move-outs this node wrote into communities outside its own scope (see crdt::IsMoveOut):
+  // no reconciliation carries them, so each session offers them to a peer that holds them.
+  if (!peer_ || outbox_sent_) return Status::Ok();
+  outbox_sent_ = true;
+  ASSIGN_OR_RETURN(store::ReadTxn r, node_.store().BeginRead());
+  ASSIGN_OR_RETURN(std::vector<std::string> communities, node_.replica().Communities(r));
+  std::vector<Bytes> records;
+  for (const std::string& c : communities) {
+    if (node_.cert().InScope(c) || !peer_->InScope(c)) continue;
+    ASSIGN_OR_RETURN(store::Cursor cur,
+                     store::Cursor::Open(r, node_.store().dbi(store::Db::kByScope)));
+    Bytes prefix = ToBytes(c);
+    for (bool ok = cur.Seek(prefix); ok && cur.key().size() == 52 &&
+                                     std::equal(prefix.begin(), prefix.end(), cur.key().begin());
+         ok = cur.Next()) {
+      ASSIGN_OR_RETURN(auto rec,
+                       r.txn().Get(node_.store().dbi(store::Db::kChanges), cur.key().subspan(20)));
+      if (!rec) continue;
+      auto change = crdt::DecodeRecord(*rec, node_.trust().city().suite);
+      if (!change.ok() || change->body.origin != node_.cert().node_id ||
+          change->body.kind != model::EntityKind::kTransfer)
+        continue;
+      records.emplace_back(rec->begin(), rec->end());
+    }
+    RETURN_IF_ERROR(cur.status());
+  }
+  if (records.empty()) return Status::Ok();
+  stats_.changes_sent += records.size();
+  out->push_back(Out(wire::Push{std::move(records)}));
+  return Status::Ok();
+}
+
 Result<Msgs> Session::MaybeFinish() {
   if (phase_ != Phase::kTransfer) return Msgs{};
   if (!unacked_.empty() || requests_open_ > 0) return Msgs{};
   Msgs out;
+  RETURN_IF_ERROR(AppendOutbox(&out));
   if (role_ == Role::kDialer) {
     if (!sent_done_) {
       sent_done_ = true;

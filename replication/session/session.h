@@ -135,6 +135,7 @@ class Session {
   // rejected without being looked at further.
   Result<wire::Ack> Apply(const std::vector<Bytes>& records, uint64_t seq);
   Result<std::vector<wire::Message>> MaybeFinish();
+  Status AppendOutbox(std::vector<wire::Message>* out);
 
   service::Node& node_;
   Role role_;
@@ -159,7 +160,7 @@ class Session {
   size_t requests_open_ = 0;             // change requests awaiting their last batch
   std::set<Id16> certs_sent_;
   std::set<Id32> received_;  // changes this peer gave us: not pushed back to it
-  bool sent_done_ = false, peer_done_ = false;
+  bool sent_done_ = false, peer_done_ = false, outbox_sent_ = false;
 };
 
 std::string_view PhaseName(Session::Phase p);

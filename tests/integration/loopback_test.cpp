@@ -230,6 +230,36 @@ TEST_CASE("six processes on loopback: offline edits, partitions, conflicts, heal
     CHECK(conflicts[0]["field"] == "name");
     CHECK(conflicts[0]["values"].size() == 2);
   }
+  // A person moves from heping to gongyuan while everything runs: the move-out reaches
+  // gongyuan through the district (heping cannot reach gongyuan's scope itself).
+  std::string json_b = *ReadFile(t + "/b.json");
+  std::string b_card = json_b.substr(json_b.find("\"card_no\":\"") + 11, 15);
+  std::string mover =
+      json_a.substr(json_a.find("\"id_number\":\"", json_a.find("\"id_number\":\"") + 1) + 13, 18);
+  REQUIRE(Quiet("person show --dir " + c.nodes["heping"].dir + " --id " + mover + " --json",
+                &out) == 0);
+  std::string mover_entity = json::parse(out)["entity"];
+  REQUIRE(Quiet("transfer out --dir " + c.nodes["heping"].dir + " --entity " + mover_entity +
+                " --to 150302001003") == 0);
+  std::string transfer;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (transfer.empty() && std::chrono::steady_clock::now() < until) {
+    REQUIRE(Quiet("transfer list --dir " + c.nodes["gongyuan"].dir + " --json", &out) == 0);
+    auto list = json::parse(out);
+    if (!list.empty())
+      transfer = list[0]["transfer"];
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  REQUIRE_MESSAGE(!transfer.empty(), "the move-out did not reach gongyuan");
+  CHECK(Quiet("transfer accept --dir " + c.nodes["gongyuan"].dir + " --transfer " + transfer +
+              " --household " + b_card) == 0);
+  REQUIRE_MESSAGE(c.Converged(communities, 30, &why), why);
+  REQUIRE(Quiet("transfer list --dir " + c.nodes["hub"].dir + " --json", &out) == 0);
+  auto at_hub = json::parse(out);
+  REQUIRE(at_hub.size() == 1);
+  CHECK(at_hub[0]["status"] == "2");
+
   // Peers know each other.
   REQUIRE(Quiet("peers --dir " + c.nodes["heping"].dir + " --json", &out) == 0);
   CHECK(json::parse(out).size() >= 2);
