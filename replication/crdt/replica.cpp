@@ -115,16 +115,28 @@ Result<Outcome> Replica::Receive(store::Txn& txn, ByteView record, Rejection* re
     RETURN_IF_ERROR(LogRejection(txn, *out, record));
     return Outcome::kRejected;
   }
-  ASSIGN_OR_RETURN(auto have, txn.Get(store_.dbi(Db::kChanges), change->id));
+  return ReceiveDecoded(txn, *change, record, /*signature_verified=*/false, out);
+}
+
+Result<Outcome> Replica::ReceiveDecoded(store::Txn& txn, const Change& change, ByteView record,
+                                        bool signature_verified, Rejection* rej) {
+  Rejection local;
+  Rejection* out = rej ? rej : &local;
+  ASSIGN_OR_RETURN(auto have, txn.Get(store_.dbi(Db::kChanges), change.id));
   if (have) return Outcome::kDuplicate;
-  auto ranks = Authorize(*change, false, out);
+  auto ranks = Authorize(change, signature_verified, out);
   if (!ranks.ok()) {
     if (ranks.status().code() != Code::kPermissionDenied) return ranks.status();
     RETURN_IF_ERROR(LogRejection(txn, *out, record));
     return Outcome::kRejected;
   }
-  if (clock_) clock_->Observe(change->body.hlc);
-  return Apply(txn, *change, *ranks);
+  if (clock_) clock_->Observe(change.body.hlc);
+  return Apply(txn, change, *ranks);
+}
+
+bool Replica::VerifySignature(const Change& change) const {
+  const trust::Signer* signer = trust_.Find(change.body.origin);
+  return signer && signer->key.Verify(ChangeSigningMessage(change.id), change.signature);
 }
 
 Status Replica::AppendLog(store::Txn& txn, const Id32& id) {

@@ -53,6 +53,12 @@ class Replica {
   // Decodes, verifies and folds one stored-form change. A rejection is logged in `rejected` and
   // reported through `rejection`; it is an ordinary outcome, not an error.
   Result<Outcome> Receive(store::Txn& txn, ByteView record, Rejection* rejection);
+  // The same for a change already decoded from `record`. With signature_verified the caller has
+  // checked the signature (VerifySignature, e.g. on other cores); everything else is checked here.
+  Result<Outcome> ReceiveDecoded(store::Txn& txn, const Change& change, ByteView record,
+                                 bool signature_verified, Rejection* rejection);
+  // The signature check alone; thread-safe, needs no transaction.
+  bool VerifySignature(const Change& change) const;
   // Folds a change whose authority has been checked. With store_record false the caller puts
   // the record itself later in the same transaction (a batch signed after folding).
   Result<Outcome> Apply(store::Txn& txn, const Change& c, const std::vector<uint8_t>& ranks,

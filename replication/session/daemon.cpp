@@ -357,7 +357,9 @@ struct Daemon::Impl {
   void StartDialSession(DialerState& d) {
     wire::SessionId sid = crypto::RandomArray<16>();
     d.conn = Conn{};
-    d.conn.session = std::make_unique<Session>(node, Session::Role::kDialer, sid, o.session);
+    session::Config cfg = o.session;
+    cfg.peer_key = d.contact.curve_key;
+    d.conn.session = std::make_unique<Session>(node, Session::Role::kDialer, sid, cfg);
     d.conn.started = d.conn.last_activity = SteadyMs();
     d.conn.log_at_start = log_seen;
     auto out = d.conn.session->Start();

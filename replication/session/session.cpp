@@ -1,6 +1,7 @@
 #include "replication/session/session.h"
 
 #include <algorithm>
+#include <thread>
 
 #include "node/base/text.h"
 #include "node/base/time.h"
@@ -168,7 +169,46 @@ Result<Msgs> Session::Start() {
   h.scopes = node_.cert().scopes;
   h.hlc = node_.clock().Now();
   h.full_sync = config_.full_sync;
-  return Msgs{Out(std::move(h))};
+  Msgs out{Out(std::move(h))};
+  // Knowing the listener's certificate already, both sides compute the same intersection: the
+  // first reconciliation messages can travel with the hello.
+  if (const trust::Signer* s =
+          config_.peer_key.empty() ? nullptr : node_.trust().FindByCurveKey(config_.peer_key)) {
+    scopes_ = Intersect(node_.cert().scopes, s->cert.scopes);
+    if (!scopes_.empty()) {
+      ASSIGN_OR_RETURN(Msgs first, BeginReconciliation());
+      out.insert(out.end(), first.begin(), first.end());
+      pipelined_ = true;
+    }
+  }
+  return out;
+}
+
+Result<Msgs> Session::BeginReconciliation() {
+  RETURN_IF_ERROR(OpenSnapshot());
+  Msgs out;
+  std::vector<std::string> communities = Communities(*snapshot_);
+  communities.insert(communities.begin(), kTrustSet);
+  for (const std::string& c : communities) {
+    ASSIGN_OR_RETURN(Reconciling * r, Reconciliation(c));
+    ASSIGN_OR_RETURN(Bytes first, r->reconciler->Initiate());
+    out.push_back(Out(wire::Reconcile{c, std::move(first)}));
+    ++reconciling_open_;
+  }
+  stats_.communities = communities.size() - 1;
+  stats_.reconcile_rounds = 1;
+  return out;
+}
+
+Result<Msgs> Session::ReplayEarly(ByteView peer_key) {
+  Msgs out;
+  std::vector<Message> early = std::move(early_);
+  early_.clear();
+  for (const Message& m : early) {
+    ASSIGN_OR_RETURN(Msgs more, Handle(m, peer_key));
+    out.insert(out.end(), more.begin(), more.end());
+  }
+  return out;
 }
 
 Result<Msgs> Session::Handle(const Message& m, ByteView peer_key) {
@@ -178,7 +218,12 @@ Result<Msgs> Session::Handle(const Message& m, ByteView peer_key) {
   bool handshake =
       std::holds_alternative<wire::Hello>(m.body) || std::holds_alternative<wire::Accept>(m.body) ||
       std::holds_alternative<wire::Busy>(m.body) || std::holds_alternative<wire::Error>(m.body);
-  if (!peer_ && !handshake) return Fail(ErrorCode::kBadMessage, "hello first");
+  if (!peer_ && !handshake) {
+    // The network may deliver a session's later frames before its handshake: keep them.
+    if (early_.size() >= 4096) return Fail(ErrorCode::kBadMessage, "hello first");
+    early_.push_back(m);
+    return Msgs{};
+  }
   return std::visit(
       [&](const auto& body) -> Result<Msgs> {
         using T = std::decay_t<decltype(body)>;
@@ -255,7 +300,10 @@ Result<Msgs> Session::OnHello(const wire::Hello& h, ByteView peer_key) {
   a.hlc = node_.clock().Now();
   a.full_sync = h.full_sync;
   phase_ = Phase::kReconcile;
-  return Msgs{Out(std::move(a))};
+  Msgs out{Out(std::move(a))};
+  ASSIGN_OR_RETURN(Msgs early, ReplayEarly(peer_key));
+  out.insert(out.end(), early.begin(), early.end());
+  return out;
 }
 
 Result<Msgs> Session::OnAccept(const wire::Accept& a, ByteView peer_key) {
@@ -273,21 +321,19 @@ Result<Msgs> Session::OnAccept(const wire::Accept& a, ByteView peer_key) {
   stats_.skew_ms = node_.clock().Observe(a.hlc).skew_ms;
   // The listener's intersection, checked against ours.
   std::vector<std::string> ours = Intersect(node_.cert().scopes, peer_->scopes);
-  scopes_ = Intersect(ours, a.scopes);
-  if (scopes_.empty()) return Fail(ErrorCode::kOutOfScope, "no scope in common");
-  RETURN_IF_ERROR(OpenSnapshot());
+  std::vector<std::string> accepted = Intersect(ours, a.scopes);
+  if (accepted.empty()) return Fail(ErrorCode::kOutOfScope, "no scope in common");
+  if (pipelined_ && accepted != scopes_)
+    return Fail(ErrorCode::kOutOfScope,
+                "the listener accepted other scopes than its certificate has");
   Msgs out;
-  std::vector<std::string> communities = Communities(*snapshot_);
-  communities.insert(communities.begin(), kTrustSet);
-  for (const std::string& c : communities) {
-    ASSIGN_OR_RETURN(Reconciling * r, Reconciliation(c));
-    ASSIGN_OR_RETURN(Bytes first, r->reconciler->Initiate());
-    out.push_back(Out(wire::Reconcile{c, std::move(first)}));
-    ++reconciling_open_;
+  if (!pipelined_) {
+    scopes_ = accepted;
+    ASSIGN_OR_RETURN(out, BeginReconciliation());
   }
-  stats_.communities = communities.size() - 1;
-  stats_.reconcile_rounds = 1;
   phase_ = Phase::kReconcile;
+  ASSIGN_OR_RETURN(Msgs early, ReplayEarly(peer_key));
+  out.insert(out.end(), early.begin(), early.end());
   return out;
 }
 
@@ -463,11 +509,28 @@ Result<Msgs> Session::OnChangeRequest(const wire::ChangeRequest& req) {
 Result<wire::Ack> Session::Apply(const std::vector<Bytes>& records, uint64_t seq) {
   wire::Ack ack;
   ack.seq = seq;
-  std::vector<Id32> applied;
+  // Decode, then check the signatures on every core (the costly part of receiving), then fold
+  // in one transaction on this thread.
+  std::vector<Result<crdt::Change>> changes;
+  changes.reserve(records.size());
+  for (const Bytes& rec : records)
+    changes.push_back(crdt::DecodeRecord(rec, node_.trust().city().suite));
+  std::vector<uint8_t> verified(records.size(), 0);
+  size_t threads = std::max<size_t>(1, std::min<size_t>(std::thread::hardware_concurrency(), 4));
+  if (records.size() < 64) threads = 1;
+  auto work = [&](size_t t) {
+    for (size_t i = t; i < changes.size(); i += threads)
+      if (changes[i].ok()) verified[i] = node_.replica().VerifySignature(*changes[i]) ? 1 : 0;
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& th : pool) th.join();
   Status st = node_.store().Write([&](store::Txn& txn) -> Status {
     ack.applied = ack.duplicate = ack.rejected = 0;
-    for (const Bytes& rec : records) {
-      auto change = crdt::DecodeRecord(rec, node_.trust().city().suite);
+    for (size_t i = 0; i < records.size(); ++i) {
+      const Bytes& rec = records[i];
+      const auto& change = changes[i];
       // A move-out travels to the destination through nodes whose scope holds it, outside the
       // community intersection of the session that carries it.
       bool move_out = change.ok() && change->body.kind == model::EntityKind::kTransfer &&
@@ -482,7 +545,14 @@ Result<wire::Ack> Session::Apply(const std::vector<Bytes>& records, uint64_t seq
       }
       if (change.ok() && received_.size() < 200000) received_.insert(change->id);
       crdt::Rejection why;
-      ASSIGN_OR_RETURN(crdt::Outcome o, node_.replica().Receive(txn, rec, &why));
+      crdt::Outcome o;
+      if (change.ok()) {
+        // An unverified signature is checked again inside, and rejected with its reason.
+        ASSIGN_OR_RETURN(o,
+                         node_.replica().ReceiveDecoded(txn, *change, rec, verified[i] != 0, &why));
+      } else {
+        ASSIGN_OR_RETURN(o, node_.replica().Receive(txn, rec, &why));
+      }
       if (o == crdt::Outcome::kApplied)
         ++ack.applied;
       else if (o == crdt::Outcome::kDuplicate)

@@ -53,6 +53,9 @@ struct Config {
   std::function<std::optional<uint32_t>(const Id16& peer)> busy;
   // Wall clock for certificate validity (tests); null = system clock.
   std::function<uint64_t()> wall_ms;
+  // Dialer: the listener's CURVE key. When this node already holds the listener's certificate
+  // the reconciliation starts with the hello, saving a round trip.
+  Bytes peer_key;
 };
 
 struct Stats {
@@ -114,6 +117,8 @@ class Session {
   bool InScope(std::string_view community) const;
   std::vector<std::string> Communities(const store::Txn& txn) const;
   Status OpenSnapshot();
+  Result<std::vector<wire::Message>> BeginReconciliation();
+  Result<std::vector<wire::Message>> ReplayEarly(ByteView peer_key);
   void CloseSnapshot();
   Result<Reconciling*> Reconciliation(const std::string& community);
   Result<std::unique_ptr<reconcile::VectorStorage>> TrustItems() const;
@@ -161,6 +166,8 @@ class Session {
   std::set<Id16> certs_sent_;
   std::set<Id32> received_;  // changes this peer gave us: not pushed back to it
   bool sent_done_ = false, peer_done_ = false, outbox_sent_ = false;
+  bool pipelined_ = false;            // reconciliation went out with the hello
+  std::vector<wire::Message> early_;  // arrived before the handshake finished (reordering)
 };
 
 std::string_view PhaseName(Session::Phase p);

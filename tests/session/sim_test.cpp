@@ -225,6 +225,8 @@ class Sim {
     cl.reconcile_frame_limit = cd.reconcile_frame_limit;
     cd.batch_bytes = 2048 + rng_.Below(64 << 10);  // many small batches
     cl.batch_bytes = cd.batch_bytes;
+    if (rng_.Chance(0.7))
+      cd.peer_key = nodes_[l.listener].curve_key;  // hello and reconcile together
     l.d = std::make_unique<Session>(*nodes_[l.dialer].node, Session::Role::kDialer, sid, cd);
     l.l = std::make_unique<Session>(*nodes_[l.listener].node, Session::Role::kListener, sid, cl);
     l.started = now_;
