@@ -121,7 +121,9 @@ int Sync(const std::vector<std::string>& argv, Context& ctx) {
            {"rejected", s.rejected},
            {"bytes_sent", r.bytes_sent},
            {"bytes_received", r.bytes_received},
-           {"round_trips", s.reconcile_rounds + 2},
+           {"record_bytes_sent", s.record_bytes_sent},
+           {"record_bytes_received", s.record_bytes_received},
+           {"round_trips", s.round_trips},
            {"communities", s.communities},
            {"certificates_sent", s.certificates_sent},
            {"certificates_received", s.certificates_received},
@@ -138,7 +140,7 @@ int Sync(const std::vector<std::string>& argv, Context& ctx) {
         "  bytes     %llu out, %llu in\n  round trips %llu (hello, %llu reconciliation, "
         "transfer)\n",
         (unsigned long long)r.bytes_sent, (unsigned long long)r.bytes_received,
-        (unsigned long long)(s.reconcile_rounds + 2), (unsigned long long)s.reconcile_rounds);
+        (unsigned long long)s.round_trips, (unsigned long long)s.reconcile_rounds);
     std::printf("  communities reconciled %llu\n", (unsigned long long)s.communities);
     if (s.skew_ms > 15 * 60 * 1000 || s.skew_ms < -15 * 60 * 1000)
       std::printf("  warning: the peer's clock differs from ours by %lld minutes\n",

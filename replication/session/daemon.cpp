@@ -240,8 +240,7 @@ struct Daemon::Impl {
                   static_cast<unsigned long long>(s.changes_received),
                   static_cast<unsigned long long>(s.applied),
                   static_cast<unsigned long long>(s.rejected), KiB(c.bytes_sent).c_str(),
-                  KiB(c.bytes_received).c_str(),
-                  static_cast<unsigned long long>(s.reconcile_rounds + 2),
+                  KiB(c.bytes_received).c_str(), static_cast<unsigned long long>(s.round_trips),
                   static_cast<unsigned long long>(s.communities));
     Log(buf);
     if (s.skew_ms > 15 * 60 * 1000 || s.skew_ms < -15 * 60 * 1000)

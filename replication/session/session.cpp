@@ -470,6 +470,7 @@ Status Session::AppendBatches(const std::vector<Id32>& ids, bool push, Msgs* out
     if (bytes + rec->size() > config_.batch_bytes || records.size() == wire::kMaxBatchRecords)
       RETURN_IF_ERROR(flush(false));
     origins.insert(change->body.origin);
+    stats_.record_bytes_sent += rec->size();
     records.emplace_back(rec->begin(), rec->end());
     bytes += rec->size();
   }
@@ -564,6 +565,7 @@ Result<wire::Ack> Session::Apply(const std::vector<Bytes>& records, uint64_t seq
   });
   if (!st.ok()) return st;
   stats_.changes_received += records.size();
+  for (const Bytes& rec : records) stats_.record_bytes_received += rec.size();
   stats_.applied += ack.applied;
   stats_.duplicates += ack.duplicate;
   stats_.rejected += ack.rejected;
@@ -615,7 +617,15 @@ Result<Msgs> Session::OnPush(const wire::Push& p) {
 
 Result<Msgs> Session::OnSyncDone(const wire::SyncDone&) {
   peer_done_ = true;
-  return MaybeFinish();
+  if (role_ != Role::kListener || synced_) return Msgs{};
+  // The dialer has all it asked for and we have all it sent: the reconciliation snapshot goes,
+  // and from now on new changes are pushed.
+  Msgs out;
+  RETURN_IF_ERROR(AppendOutbox(&out));
+  CloseSnapshot();
+  phase_ = Phase::kLive;
+  synced_ = true;
+  return out;
 }
 
 Status Session::AppendOutbox(Msgs* out) {
@@ -652,29 +662,20 @@ Status Session::AppendOutbox(Msgs* out) {
 }
 
 Result<Msgs> Session::MaybeFinish() {
-  if (phase_ != Phase::kTransfer) return Msgs{};
+  // The dialer is done when every batch it sent is acknowledged and every change it asked for
+  // has arrived: it tells the listener and goes live without waiting for an answer.
+  if (role_ != Role::kDialer || phase_ != Phase::kTransfer) return Msgs{};
   if (!unacked_.empty() || requests_open_ > 0) return Msgs{};
   Msgs out;
   RETURN_IF_ERROR(AppendOutbox(&out));
-  if (role_ == Role::kDialer) {
-    if (!sent_done_) {
-      sent_done_ = true;
-      out.push_back(Out(wire::SyncDone{stats_.changes_sent, stats_.changes_received}));
-    }
-    if (peer_done_) {
-      phase_ = Phase::kLive;
-      synced_ = true;
-    }
-  } else if (peer_done_) {
-    // The dialer finished its requests and its batches were all acknowledged by us.
-    if (!sent_done_) {
-      sent_done_ = true;
-      out.push_back(Out(wire::SyncDone{stats_.changes_sent, stats_.changes_received}));
-    }
-    CloseSnapshot();
-    phase_ = Phase::kLive;
-    synced_ = true;
+  if (!sent_done_) {
+    sent_done_ = true;
+    out.push_back(Out(wire::SyncDone{stats_.changes_sent, stats_.changes_received}));
   }
+  stats_.round_trips =
+      stats_.reconcile_rounds + (pipelined_ ? 0 : 1) + (stats_.have || stats_.need ? 1 : 0);
+  phase_ = Phase::kLive;
+  synced_ = true;
   return out;
 }
 

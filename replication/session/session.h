@@ -60,10 +60,14 @@ struct Config {
 
 struct Stats {
   uint64_t changes_sent = 0, changes_received = 0;
+  uint64_t record_bytes_sent = 0, record_bytes_received = 0;  // the changes themselves
   uint64_t applied = 0, duplicates = 0, rejected = 0;
   uint64_t certificates_sent = 0, certificates_received = 0;
   uint64_t batches_sent = 0, batches_acked = 0;
   uint64_t reconcile_rounds = 0;  // the longest chain of reconcile replies (round trips)
+  // Round trips the dialer waited for: the hello (unless reconciliation went with it), the
+  // reconciliation rounds, and one for the transfer when anything differed.
+  uint64_t round_trips = 0;
   uint64_t communities = 0;
   uint64_t have = 0, need = 0;  // differences found by reconciliation (dialer)
   int64_t skew_ms = 0;          // peer's clock minus ours, from its hello
