@@ -34,7 +34,7 @@ enum class Db : int {
   kCount
 };
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 struct StoreOptions {
   size_t initial_map_size = size_t{256} << 20;

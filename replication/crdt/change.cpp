@@ -263,4 +263,40 @@ Result<Change> DecodeRecord(ByteView record, crypto::Suite suite) {
   return c;
 }
 
+Result<RecordHeader> PeekRecord(ByteView record) {
+  ByteReader r(record);
+  uint8_t version = 0;
+  ByteView packed;
+  uint64_t words = 0, plen = 0;
+  if (!r.Byte(&version) || version != 2 || !r.Varint(&words) || words == 0 ||
+      words > kMaxChangeBytes / 8 || !r.Varint(&plen) || plen > r.remaining() ||
+      !r.Fixed(static_cast<size_t>(plen), &packed))
+    return Status::Corruption("change record header");
+  ASSIGN_OR_RETURN(Bytes body, Unpack(packed, static_cast<size_t>(words)));
+  RecordHeader h;
+  schema::ReadLimits limits;
+  limits.max_bytes = kMaxChangeBytes;
+  limits.traversal_words = kMaxChangeBytes / 8 * 2;
+  limits.canonical_segment = false;
+  // A canonical body has no segment table: read it as the single segment it is.
+  std::vector<capnp::word> seg(body.size() / 8);
+  std::memcpy(seg.data(), body.data(), seg.size() * 8);
+  try {
+    kj::ArrayPtr<const capnp::word> segment(seg.data(), seg.size());
+    capnp::ReaderOptions opts;
+    opts.traversalLimitInWords = limits.traversal_words;
+    capnp::SegmentArrayMessageReader reader(kj::arrayPtr(&segment, 1), opts);
+    auto b = reader.getRoot<schema::ChangeBody>();
+    h.community = schema::StringOf(b.getCommunity());
+    auto origin = b.getOrigin();
+    if (origin.size() != 16) return Status::Corruption("change origin");
+    std::copy(origin.begin(), origin.end(), h.origin.begin());
+    h.kind = static_cast<model::EntityKind>(b.getKind());
+    h.hlc = b.getHlc();
+  } catch (const kj::Exception& e) {
+    return Status::Corruption(std::string("change record: ") + e.getDescription().cStr());
+  }
+  return h;
+}
+
 }  // namespace shequ::crdt

@@ -72,6 +72,16 @@ Bytes EncodeRecord(const Change& c);
 // Does not check the signature or any authority: see Verifier.
 Result<Change> DecodeRecord(ByteView record, crypto::Suite suite);
 
+// What a sender needs to know of a stored record to route it, read without the checks and the
+// digest DecodeRecord does (the record is the node's own, verified when it arrived).
+struct RecordHeader {
+  std::string community;
+  Id16 origin{};
+  model::EntityKind kind = model::EntityKind::kPerson;
+  uint64_t hlc = 0;
+};
+Result<RecordHeader> PeekRecord(ByteView record);
+
 // The message a change signature covers.
 Bytes ChangeSigningMessage(const Id32& id);
 

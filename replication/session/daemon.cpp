@@ -266,6 +266,11 @@ struct Daemon::Impl {
         Log("cannot encode " + std::string(wire::MessageName(m.body)) + ": " +
             bytes.status().ToString());
         c.session->Abandon(bytes.status().message());
+        // Tell the peer rather than leave it waiting for its timeout.
+        auto err = wire::Encode(wire::Message{
+            c.session->id(),
+            wire::Error{wire::ErrorCode::kInternal, Utf8Prefix(bytes.status().message(), 200)}});
+        if (err.ok()) (void)send(*err);
         return false;
       }
       Status st = send(*bytes);

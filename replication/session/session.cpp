@@ -1,6 +1,7 @@
 #include "replication/session/session.h"
 
 #include <algorithm>
+#include <atomic>
 #include <thread>
 
 #include "node/base/text.h"
@@ -396,17 +397,7 @@ Result<Msgs> Session::OnReconcile(const wire::Reconcile& rm) {
     stats_.certificates_sent += c.certificates.size();
     out.push_back(Out(std::move(c)));
   }
-  RETURN_IF_ERROR(AppendBatches(have_, /*push=*/false, &out));
-  for (size_t i = 0; i < need_.size(); i += wire::kMaxRequestIds) {
-    wire::ChangeRequest req;
-    req.ids.assign(
-        need_.begin() + static_cast<long>(i),
-        need_.begin() + static_cast<long>(std::min(need_.size(), i + wire::kMaxRequestIds)));
-    out.push_back(Out(std::move(req)));
-    ++requests_open_;
-  }
-  have_.clear();
-  need_.clear();
+  RETURN_IF_ERROR(Pump(&out));
   ASSIGN_OR_RETURN(Msgs done, MaybeFinish());
   out.insert(out.end(), done.begin(), done.end());
   return out;
@@ -460,16 +451,16 @@ Status Session::AppendBatches(const std::vector<Id32>& ids, bool push, Msgs* out
   for (const Id32& id : ids) {
     ASSIGN_OR_RETURN(auto rec, r.txn().Get(node_.store().dbi(store::Db::kChanges), id));
     if (!rec) continue;  // not a change of ours (a certificate digest, or unknown)
-    auto change = crdt::DecodeRecord(*rec, node_.trust().city().suite);
+    auto change = crdt::PeekRecord(*rec);
     if (!change.ok()) return change.status().With("a stored change");
     // Outside the session's communities only a move-out travels, to a peer that holds its
     // destination (crdt::IsMoveOut).
-    bool move_out = push && change->body.kind == model::EntityKind::kTransfer && peer_ &&
-                    peer_->InScope(change->body.community);
-    if (!InScope(change->body.community) && !move_out) continue;
+    bool move_out = push && change->kind == model::EntityKind::kTransfer && peer_ &&
+                    peer_->InScope(change->community);
+    if (!InScope(change->community) && !move_out) continue;
     if (bytes + rec->size() > config_.batch_bytes || records.size() == wire::kMaxBatchRecords)
       RETURN_IF_ERROR(flush(false));
-    origins.insert(change->body.origin);
+    origins.insert(change->origin);
     stats_.record_bytes_sent += rec->size();
     records.emplace_back(rec->begin(), rec->end());
     bytes += rec->size();
@@ -512,25 +503,47 @@ Result<wire::Ack> Session::Apply(const std::vector<Bytes>& records, uint64_t seq
   ack.seq = seq;
   // Decode, then check the signatures on every core (the costly part of receiving), then fold
   // in one transaction on this thread.
-  std::vector<Result<crdt::Change>> changes;
-  changes.reserve(records.size());
-  for (const Bytes& rec : records)
-    changes.push_back(crdt::DecodeRecord(rec, node_.trust().city().suite));
-  std::vector<uint8_t> verified(records.size(), 0);
-  size_t threads = std::max<size_t>(1, std::min<size_t>(std::thread::hardware_concurrency(), 4));
-  if (records.size() < 64) threads = 1;
-  auto work = [&](size_t t) {
-    for (size_t i = t; i < changes.size(); i += threads)
-      if (changes[i].ok()) verified[i] = node_.replica().VerifySignature(*changes[i]) ? 1 : 0;
+  // Decoding (unpacking, canonical checks, the digest) happens in the workers too.
+  std::vector<Result<crdt::Change>> changes(records.size(), Status::Aborted("not decoded"));
+  // Signatures are checked by helper threads while this thread folds the changes already
+  // checked, and helps checking when it catches up: verification and folding overlap.
+  const size_t n = records.size();
+  std::unique_ptr<std::atomic<uint8_t>[]> verified(new std::atomic<uint8_t>[n]);
+  for (size_t k = 0; k < n; ++k) verified[k].store(0, std::memory_order_relaxed);  // 0 pending, 1 good, 2 bad
+  std::atomic<size_t> next{0};
+  auto verify_one = [&]() -> bool {
+    size_t k = next.fetch_add(1);
+    if (k >= n) return false;
+    changes[k] = crdt::DecodeRecord(records[k], node_.trust().city().suite);
+    bool good = changes[k].ok() && node_.replica().VerifySignature(*changes[k]);
+    verified[k].store(good ? 1 : 2, std::memory_order_release);
+    return true;
   };
+  size_t helpers =
+      n < 64 ? 0 : std::min<size_t>(3, std::max(1u, std::thread::hardware_concurrency()) - 1);
   std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& th : pool) th.join();
+  struct Joiner {
+    std::vector<std::thread>& threads;
+    ~Joiner() {
+      for (auto& t : threads)
+        if (t.joinable()) t.join();
+    }
+  } joiner{pool};
+  for (size_t t = 0; t < helpers; ++t)
+    pool.emplace_back([&] {
+      while (verify_one()) {
+      }
+    });
+  auto wait_verified = [&](size_t k) -> bool {
+    while (verified[k].load(std::memory_order_acquire) == 0)
+      if (!verify_one()) std::this_thread::yield();
+    return verified[k].load(std::memory_order_acquire) == 1;
+  };
   Status st = node_.store().Write([&](store::Txn& txn) -> Status {
     ack.applied = ack.duplicate = ack.rejected = 0;
     for (size_t i = 0; i < records.size(); ++i) {
       const Bytes& rec = records[i];
+      const bool good = wait_verified(i);  // decoded and signature checked (by whichever thread)
       const auto& change = changes[i];
       // A move-out travels to the destination through nodes whose scope holds it, outside the
       // community intersection of the session that carries it.
@@ -548,9 +561,8 @@ Result<wire::Ack> Session::Apply(const std::vector<Bytes>& records, uint64_t seq
       crdt::Rejection why;
       crdt::Outcome o;
       if (change.ok()) {
-        // An unverified signature is checked again inside, and rejected with its reason.
-        ASSIGN_OR_RETURN(o,
-                         node_.replica().ReceiveDecoded(txn, *change, rec, verified[i] != 0, &why));
+        // A bad signature is checked again inside, and rejected with its reason.
+        ASSIGN_OR_RETURN(o, node_.replica().ReceiveDecoded(txn, *change, rec, good, &why));
       } else {
         ASSIGN_OR_RETURN(o, node_.replica().Receive(txn, rec, &why));
       }
@@ -583,16 +595,45 @@ Result<Msgs> Session::OnChangeBatch(const wire::ChangeBatch& b) {
   } else {
     ASSIGN_OR_RETURN(wire::Ack ack, Apply(b.records, b.seq));
     out.push_back(Out(ack));
-    if (b.last && role_ == Role::kDialer && requests_open_ > 0) --requests_open_;
+    if (b.last && role_ == Role::kDialer && requests_open_ > 0) {
+      --requests_open_;
+      if (phase_ == Phase::kTransfer) RETURN_IF_ERROR(Pump(&out));
+    }
   }
   ASSIGN_OR_RETURN(Msgs done, MaybeFinish());
   out.insert(out.end(), done.begin(), done.end());
   return out;
 }
 
+// Flow control of the transfer: at most kWindowBatches of our batches unacknowledged and
+// kWindowRequests requests unanswered, so neither side queues more than a few MiB however much
+// differs; each Ack and each last batch of a request lets the next go.
+Status Session::Pump(Msgs* out) {
+  constexpr size_t kWindowBatches = 4, kWindowRequests = 2, kRequestIds = 2048, kBatchIds = 1024;
+  while (unacked_.size() < kWindowBatches && have_pos_ < have_.size()) {
+    size_t end = std::min(have_.size(), have_pos_ + kBatchIds);
+    std::vector<Id32> chunk(have_.begin() + static_cast<long>(have_pos_), have_.begin() + static_cast<long>(end));
+    have_pos_ = end;
+    RETURN_IF_ERROR(AppendBatches(chunk, /*push=*/false, out));
+  }
+  while (requests_open_ < kWindowRequests && need_pos_ < need_.size()) {
+    size_t end = std::min(need_.size(), need_pos_ + kRequestIds);
+    wire::ChangeRequest req;
+    req.ids.assign(need_.begin() + static_cast<long>(need_pos_), need_.begin() + static_cast<long>(end));
+    need_pos_ = end;
+    out->push_back(Out(std::move(req)));
+    ++requests_open_;
+  }
+  return Status::Ok();
+}
+
 Result<Msgs> Session::OnAck(const wire::Ack& a) {
   if (unacked_.erase(a.seq)) ++stats_.batches_acked;
-  return MaybeFinish();
+  Msgs out;
+  if (role_ == Role::kDialer && phase_ == Phase::kTransfer) RETURN_IF_ERROR(Pump(&out));
+  ASSIGN_OR_RETURN(Msgs done, MaybeFinish());
+  out.insert(out.end(), done.begin(), done.end());
+  return out;
 }
 
 Result<Msgs> Session::OnCertificates(const wire::Certificates& c) {
@@ -647,9 +688,9 @@ Status Session::AppendOutbox(Msgs* out) {
       ASSIGN_OR_RETURN(auto rec,
                        r.txn().Get(node_.store().dbi(store::Db::kChanges), cur.key().subspan(20)));
       if (!rec) continue;
-      auto change = crdt::DecodeRecord(*rec, node_.trust().city().suite);
-      if (!change.ok() || change->body.origin != node_.cert().node_id ||
-          change->body.kind != model::EntityKind::kTransfer)
+      auto change = crdt::PeekRecord(*rec);
+      if (!change.ok() || change->origin != node_.cert().node_id ||
+          change->kind != model::EntityKind::kTransfer)
         continue;
       records.emplace_back(rec->begin(), rec->end());
     }
@@ -666,6 +707,7 @@ Result<Msgs> Session::MaybeFinish() {
   // has arrived: it tells the listener and goes live without waiting for an answer.
   if (role_ != Role::kDialer || phase_ != Phase::kTransfer) return Msgs{};
   if (!unacked_.empty() || requests_open_ > 0) return Msgs{};
+  if (have_pos_ < have_.size() || need_pos_ < need_.size()) return Msgs{};
   Msgs out;
   RETURN_IF_ERROR(AppendOutbox(&out));
   if (!sent_done_) {

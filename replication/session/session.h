@@ -145,6 +145,7 @@ class Session {
   Result<wire::Ack> Apply(const std::vector<Bytes>& records, uint64_t seq);
   Result<std::vector<wire::Message>> MaybeFinish();
   Status AppendOutbox(std::vector<wire::Message>* out);
+  Status Pump(std::vector<wire::Message>* out);
 
   service::Node& node_;
   Role role_;
@@ -161,6 +162,7 @@ class Session {
   std::map<std::string, Reconciling> reconciling_;
   size_t reconciling_open_ = 0;
   std::vector<Id32> have_, need_;
+  size_t have_pos_ = 0, need_pos_ = 0;  // how far the transfer has got through them
   std::vector<Bytes> missing_certs_;  // trust set: the peer lacks these (dialer sends them)
 
   uint64_t next_seq_ = 1;

@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
 #include <string>
 #include <thread>
 #include <vector>
@@ -101,16 +102,25 @@ size_t Changes(const std::string& dir) {
   return json::parse(Shequ("node show --dir " + dir + " --json"))["changes"].get<size_t>();
 }
 
-// OpenSSL Ed25519 verifications per second on one core: the bound for receiving changes.
+// OpenSSL Ed25519 verifications per second on one core, in the tightest loop the EVP API
+// allows (one context reused): the bound for receiving changes.
 double VerifyRate(size_t n) {
   auto key = crypto::SigningKey::Generate(crypto::Suite::kEd25519);
-  auto pub = key->public_key();
   Bytes msg(48, 3);
   auto sig = key->Sign(msg);
+  EVP_PKEY* pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key->public_raw().data(), 32);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   auto t0 = Clock::now();
-  for (size_t i = 0; i < n; ++i)
-    if (!pub->Verify(msg, *sig)) std::abort();
-  return static_cast<double>(n) / Seconds(t0, Clock::now());
+  for (size_t i = 0; i < n; ++i) {
+    EVP_MD_CTX_reset(ctx);
+    if (EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pkey) != 1 ||
+        EVP_DigestVerify(ctx, sig->data(), sig->size(), msg.data(), msg.size()) != 1)
+      std::abort();
+  }
+  double rate = static_cast<double>(n) / Seconds(t0, Clock::now());
+  EVP_MD_CTX_free(ctx);
+  EVP_PKEY_free(pkey);
+  return rate;
 }
 
 void PrintSync(const char* what, const json& r, double secs) {
