@@ -22,7 +22,9 @@ HybridClock::Observation HybridClock::Observe(uint64_t remote) {
   uint64_t wall_ms = WallMs();
   Observation obs;
   obs.skew_ms = static_cast<int64_t>(HlcMillis(remote)) - static_cast<int64_t>(wall_ms);
-  uint64_t bound = MakeHlc(wall_ms + max_ahead_ms_, 0xffff);
+  // The highest stamp of the millisecond max_ahead past the wall clock: the next local stamp is
+  // then at most that millisecond.
+  uint64_t bound = MakeHlc(wall_ms + max_ahead_ms_, 0) - 1;
   uint64_t take = remote;
   if (remote > bound) {
     take = bound;
