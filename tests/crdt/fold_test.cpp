@@ -5,6 +5,7 @@
 
 #include "node/base/time.h"
 #include "tests/crdt/crdt_support.h"
+#include "tests/support/rng.h"
 #include "tests/support/testbed.h"
 
 using namespace shequ;
@@ -19,19 +20,6 @@ namespace {
 
 constexpr char kCommunity[] = "150302001002";
 const uint64_t kBase = NowMillis() - 60'000;
-
-// Small deterministic PRNG (splitmix64): the same seed gives the same run everywhere.
-struct Rng {
-  uint64_t s;
-  uint64_t Next() {
-    uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  size_t Below(size_t n) { return static_cast<size_t>(Next() % n); }
-  bool Chance(int percent) { return Below(100) < static_cast<size_t>(percent); }
-};
 
 struct Signers {
   Testbed bed;
@@ -117,7 +105,7 @@ Generated Generate(uint64_t seed) {
       if (w.kind == crdt::ValueKind::kText) w.value = field + "-" + std::to_string(rng.Below(4));
       // Prev: a random subset of what was written to this field so far (a node's partial view).
       for (const Id32& id : written[{ent, field}])
-        if (rng.Chance(60)) w.prev.push_back(id);
+        if (rng.Chance(0.6)) w.prev.push_back(id);
       body.writes.push_back(std::move(w));
     }
     crdt::Change c = Sign(body, f.nodes[signer]->key());
@@ -174,7 +162,7 @@ TEST_CASE("CRDT law: any order, with duplicates, gives byte-identical state (1,0
     for (size_t i = in_order.size(); i-- > 0;) {
       with_dups.push_back(i);
       with_dups.push_back(i);
-      if (rng.Chance(30))
+      if (rng.Chance(0.3))
         with_dups.insert(with_dups.begin() + static_cast<long>(rng.Below(with_dups.size())), i);
     }
     Replica a, b, c;

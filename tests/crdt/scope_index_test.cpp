@@ -10,6 +10,7 @@
 #include "replication/crdt/keys.h"
 #include "replication/reconcile/reconciler.h"
 #include "replication/reconcile/vector_storage.h"
+#include "tests/support/rng.h"
 #include "tests/support/testbed.h"
 
 using namespace shequ;
@@ -19,16 +20,6 @@ using reconcile::Item;
 namespace {
 
 constexpr char kC[] = "150302001002";
-
-struct Rng {
-  uint64_t s;
-  uint64_t Next() {
-    uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-};
 
 struct IndexedStore {
   TempDir dir;

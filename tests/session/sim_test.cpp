@@ -15,6 +15,7 @@
 #include "node/base/file.h"
 #include "node/service/cards.h"
 #include "replication/session/session.h"
+#include "tests/support/rng.h"
 #include "tests/support/testbed.h"
 #include "tools/gen/gen.h"
 
@@ -27,18 +28,6 @@ namespace {
 
 constexpr uint64_t kDay = 86'400'000;
 const uint64_t kEpoch = NowMillis();
-
-struct Rng {
-  uint64_t s;
-  uint64_t Next() {
-    uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  size_t Below(size_t n) { return static_cast<size_t>(Next() % n); }
-  bool Chance(double p) { return static_cast<double>(Next() % 1'000'000) < p * 1e6; }
-};
 
 struct Spec {
   const char* name;

@@ -128,9 +128,10 @@ int main(int argc, char** argv) {
   // Where the bytes are: pages per database.
   {
     auto r = (*node)->store().BeginRead();
-    const char* names[] = {"changes",       "by_scope",    "by_entity", "state",   "superseded",
-                           "idx_id_number", "idx_members", "idx_card",  "review",  "trust",
-                           "peers",         "audit", "meta", "rejected", "scope_blocks", "log"};
+    const char* names[] = {"changes",    "by_scope",      "by_entity",    "state",
+                           "superseded", "idx_id_number", "idx_members",  "idx_card",
+                           "review",     "trust",         "peers",        "audit",
+                           "meta",       "rejected",      "scope_blocks", "log"};
     for (int i = 0; i < static_cast<int>(store::Db::kCount); ++i) {
       MDB_stat ms;
       mdb_stat(r->txn().raw(), (*node)->store().dbi(static_cast<store::Db>(i)), &ms);
