@@ -215,8 +215,8 @@ int Demo(const std::vector<std::string>& argv, Context& ctx) {
   std::printf("\n");
 
   std::printf(
-      "4. Two tools disagree: the terminal reads a head of household's ID card and gets a\n"
-      "   different name than the card clerk typed. Both values are kept for review.\n");
+      "4. Two tools disagree: offline, a terminal reads a head of household's ID card while the\n"
+      "   clerk corrects the same name on the platform. Both values are kept for review.\n");
   std::string conflict_person;
   {
     auto r = (*node)->store().BeginRead();
