@@ -27,11 +27,11 @@ struct Command {
 std::vector<Command> AdminCommands();  // city init, node init, node show, verify, state-hash
 std::vector<Command>
 CardCommands();  // card import, person show/set, household show, conflicts, resolve
-std::vector<Command> ChangeCommands();  // changes export/import
-std::vector<Command> ToolCommands();    // gen, demo
-std::vector<Command> DeviceCommands();  // device sim-id/read-id/sim-finger, person enroll-finger
+std::vector<Command> ChangeCommands();    // changes export/import
+std::vector<Command> ToolCommands();      // gen, demo
+std::vector<Command> DeviceCommands();    // device sim-id/read-id/sim-finger, person enroll-finger
 std::vector<Command> TransferCommands();  // transfer out/list/accept
-std::vector<Command> SyncCommands();    // node contact, run, sync, peers, trust import
+std::vector<Command> SyncCommands();      // node contact, run, sync, peers, trust import
 
 // Parses argv against a command's options; on error prints usage and returns nullopt.
 std::optional<Args> ParseOrUsage(const std::vector<std::string>& argv, const Command& cmd,

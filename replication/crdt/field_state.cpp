@@ -148,7 +148,8 @@ Bytes EncodeEntityState(const EntityState& s) {
   for (const auto& [key, field] : s) {
     for (const Head& h : field.heads) table.emplace(h.id, ChangeRef{h.hlc, h.tool});
     for (size_t t = 0; t < 3; ++t)
-      if (field.by_tool[t]) table.emplace(field.by_tool[t]->id, ChangeRef{field.by_tool[t]->hlc, static_cast<Tool>(t)});
+      if (field.by_tool[t])
+        table.emplace(field.by_tool[t]->id, ChangeRef{field.by_tool[t]->hlc, static_cast<Tool>(t)});
   }
   std::map<Id32, size_t> index;
   Bytes out;
@@ -210,7 +211,8 @@ Result<EntityState> DecodeEntityState(ByteView b) {
     if (!r.Fixed(32, &id) || !r.Varint(&e.hlc) || !r.Byte(&tool) || tool > 2)
       return Status::Corruption("entity state change table");
     std::copy(id.begin(), id.end(), e.id.begin());
-    if (!table.empty() && !(table.back().id < e.id)) return Status::Corruption("entity state change table order");
+    if (!table.empty() && !(table.back().id < e.id))
+      return Status::Corruption("entity state change table order");
     e.tool = static_cast<Tool>(tool);
     table.push_back(e);
   }
@@ -232,14 +234,16 @@ Result<EntityState> DecodeEntityState(ByteView b) {
           !r.String(&value))
         return Status::Corruption("entity state head");
       const Entry& e = table[static_cast<size_t>(ix)];
-      fs.heads.push_back(Head{e.id, e.hlc, rank, e.tool, static_cast<ValueKind>(kind), std::string(value)});
+      fs.heads.push_back(
+          Head{e.id, e.hlc, rank, e.tool, static_cast<ValueKind>(kind), std::string(value)});
     }
     uint8_t mask = 0;
     if (!r.Byte(&mask) || mask > 7) return Status::Corruption("entity state tool mask");
     for (size_t t = 0; t < 3; ++t) {
       if (!(mask & (1u << t))) continue;
       uint64_t ref = 0;
-      if (!r.Varint(&ref) || ref / 2 >= table.size()) return Status::Corruption("entity state tool value");
+      if (!r.Varint(&ref) || ref / 2 >= table.size())
+        return Status::Corruption("entity state tool value");
       const Entry& e = table[static_cast<size_t>(ref / 2)];
       if (ref & 1) {
         const Head* head = nullptr;
@@ -250,7 +254,8 @@ Result<EntityState> DecodeEntityState(ByteView b) {
       } else {
         uint8_t kind = 0;
         std::string_view value;
-        if (!r.Byte(&kind) || kind > 2 || !r.String(&value)) return Status::Corruption("entity state tool value");
+        if (!r.Byte(&kind) || kind > 2 || !r.String(&value))
+          return Status::Corruption("entity state tool value");
         for (const Head& h : fs.heads)
           if (h.id == e.id) return Status::Corruption("entity state repeats a head in full");
         fs.by_tool[t] = ToolValue{e.id, e.hlc, static_cast<ValueKind>(kind), std::string(value)};

@@ -509,7 +509,8 @@ Result<wire::Ack> Session::Apply(const std::vector<Bytes>& records, uint64_t seq
   // checked, and helps checking when it catches up: verification and folding overlap.
   const size_t n = records.size();
   std::unique_ptr<std::atomic<uint8_t>[]> verified(new std::atomic<uint8_t>[n]);
-  for (size_t k = 0; k < n; ++k) verified[k].store(0, std::memory_order_relaxed);  // 0 pending, 1 good, 2 bad
+  for (size_t k = 0; k < n; ++k)
+    verified[k].store(0, std::memory_order_relaxed);  // 0 pending, 1 good, 2 bad
   std::atomic<size_t> next{0};
   auto verify_one = [&]() -> bool {
     size_t k = next.fetch_add(1);
@@ -612,14 +613,16 @@ Status Session::Pump(Msgs* out) {
   constexpr size_t kWindowBatches = 4, kWindowRequests = 2, kRequestIds = 2048, kBatchIds = 1024;
   while (unacked_.size() < kWindowBatches && have_pos_ < have_.size()) {
     size_t end = std::min(have_.size(), have_pos_ + kBatchIds);
-    std::vector<Id32> chunk(have_.begin() + static_cast<long>(have_pos_), have_.begin() + static_cast<long>(end));
+    std::vector<Id32> chunk(have_.begin() + static_cast<long>(have_pos_),
+                            have_.begin() + static_cast<long>(end));
     have_pos_ = end;
     RETURN_IF_ERROR(AppendBatches(chunk, /*push=*/false, out));
   }
   while (requests_open_ < kWindowRequests && need_pos_ < need_.size()) {
     size_t end = std::min(need_.size(), need_pos_ + kRequestIds);
     wire::ChangeRequest req;
-    req.ids.assign(need_.begin() + static_cast<long>(need_pos_), need_.begin() + static_cast<long>(end));
+    req.ids.assign(need_.begin() + static_cast<long>(need_pos_),
+                   need_.begin() + static_cast<long>(end));
     need_pos_ = end;
     out->push_back(Out(std::move(req)));
     ++requests_open_;

@@ -163,7 +163,7 @@ class Session {
   size_t reconciling_open_ = 0;
   std::vector<Id32> have_, need_;
   size_t have_pos_ = 0, need_pos_ = 0;  // how far the transfer has got through them
-  std::vector<Bytes> missing_certs_;  // trust set: the peer lacks these (dialer sends them)
+  std::vector<Bytes> missing_certs_;    // trust set: the peer lacks these (dialer sends them)
 
   uint64_t next_seq_ = 1;
   std::set<uint64_t> unacked_;           // batches we sent and await acks for
