@@ -17,11 +17,6 @@ namespace {
 using json = nlohmann::ordered_json;
 using service::Node;
 
-Result<std::unique_ptr<Node>> OpenNode(const Args& args, Context& ctx) {
-  ASSIGN_OR_RETURN(std::string dir, args.Need("dir"));
-  return Node::Open(dir, ctx.ref);
-}
-
 std::string Where(const model::Problem& p) {
   std::string s;
   if (p.member >= 0)

@@ -17,11 +17,6 @@ using json = nlohmann::ordered_json;
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop.store(true); }
 
-Result<std::unique_ptr<service::Node>> OpenNode(const Args& args, Context& ctx) {
-  ASSIGN_OR_RETURN(std::string dir, args.Need("dir"));
-  return service::Node::Open(dir, ctx.ref);
-}
-
 int NodeContact(const std::vector<std::string>& argv, Context& ctx) {
   static const Command self{"node contact", "--dir NODE --endpoint tcp://HOST:PORT", "", nullptr};
   int rc = 0;

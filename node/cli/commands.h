@@ -7,6 +7,7 @@
 
 #include "node/cli/args.h"
 #include "node/model/reference.h"
+#include "node/service/node.h"
 
 namespace shequ::cli {
 
@@ -32,6 +33,9 @@ std::vector<Command> ToolCommands();      // gen, demo
 std::vector<Command> DeviceCommands();    // device sim-id/read-id/sim-finger, person enroll-finger
 std::vector<Command> TransferCommands();  // transfer out/list/accept
 std::vector<Command> SyncCommands();      // node contact, run, sync, peers, trust import
+
+// The node named by --dir.
+Result<std::unique_ptr<service::Node>> OpenNode(const Args& args, Context& ctx);
 
 // Parses argv against a command's options; on error prints usage and returns nullopt.
 std::optional<Args> ParseOrUsage(const std::vector<std::string>& argv, const Command& cmd,

@@ -24,6 +24,11 @@ std::optional<Args> ParseOrUsage(const std::vector<std::string>& argv, const Com
   return std::move(*args);
 }
 
+Result<std::unique_ptr<service::Node>> OpenNode(const Args& args, Context& ctx) {
+  ASSIGN_OR_RETURN(std::string dir, args.Need("dir"));
+  return service::Node::Open(dir, ctx.ref);
+}
+
 namespace {
 
 std::vector<Command> AllCommands() {
