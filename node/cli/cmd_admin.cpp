@@ -144,9 +144,7 @@ int VerifyCmd(const std::vector<std::string>& argv, Context& ctx) {
   int rc = 0;
   auto args = ParseOrUsage(argv, self, {}, {"dir"}, &rc);
   if (!args) return rc;
-  auto dir = args->Need("dir");
-  if (!dir.ok()) return Fail(dir.status());
-  auto node = service::Node::Open(*dir, ctx.ref);
+  auto node = OpenNode(*args, ctx);
   if (!node.ok()) return Fail(node.status());
   auto report = service::Verify(**node);
   if (!report.ok()) return Fail(report.status());

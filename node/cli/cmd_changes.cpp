@@ -39,9 +39,7 @@ int ChangesImport(const std::vector<std::string>& argv, Context& ctx) {
   auto args = ParseOrUsage(argv, self, {"json"}, {"dir"}, &rc);
   if (!args) return rc;
   if (args->positional().size() != 1) return Fail(Status::Invalid("changes import takes one FILE"));
-  auto dir = args->Need("dir");
-  if (!dir.ok()) return Fail(dir.status());
-  auto node = service::Node::Open(*dir, ctx.ref);
+  auto node = OpenNode(*args, ctx);
   if (!node.ok()) return Fail(node.status());
   const std::string& path = args->positional()[0];
   auto stats = service::ImportBundle(**node, path);

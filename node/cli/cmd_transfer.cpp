@@ -66,9 +66,7 @@ int TransferList(const std::vector<std::string>& argv, Context& ctx) {
   int rc = 0;
   auto args = ParseOrUsage(argv, self, {"json"}, {"dir"}, &rc);
   if (!args) return rc;
-  auto dir = args->Need("dir");
-  if (!dir.ok()) return Fail(dir.status());
-  auto node = service::Node::Open(*dir, ctx.ref);
+  auto node = OpenNode(*args, ctx);
   if (!node.ok()) return Fail(node.status());
   auto list = service::ListTransfers(**node, Today());
   if (!list.ok()) return Fail(list.status());

@@ -34,6 +34,7 @@ struct Head {
   // Register order: greater wins.
   bool Before(const Head& o) const;  // true if *this sorts before o (i.e. wins over o)
   bool filled() const { return kind != ValueKind::kAbsent; }
+  bool operator==(const Head&) const = default;
 };
 
 struct ToolValue {
@@ -41,6 +42,7 @@ struct ToolValue {
   uint64_t hlc = 0;
   ValueKind kind = ValueKind::kText;
   std::string value;
+  bool operator==(const ToolValue&) const = default;
 };
 
 struct FieldState {
@@ -53,10 +55,8 @@ struct FieldState {
   // Heads of lower rank than the winner whose value differs from it: proposals for the owner.
   std::vector<const Head*> proposals() const;
   bool conflicted() const { return !siblings().empty(); }
+  bool operator==(const FieldState&) const = default;
 };
-
-Bytes EncodeFieldState(const FieldState& s);
-Result<FieldState> DecodeFieldState(ByteView b);
 
 // The state of one entity: every field that has been written, by key. Stored as one record per
 // entity, so a change costs one read and one write whatever its number of fields.

@@ -36,6 +36,24 @@ inline std::string DumpDerived(store::Store& s) {
   return out;
 }
 
+// A field state as text, one line per head and per tool, so a failed comparison reads plainly.
+inline std::string Render(const crdt::FieldState& s) {
+  auto line = [](const Id32& id, uint64_t hlc, crdt::ValueKind kind, const std::string& value) {
+    return Hex(id).substr(0, 8) + " @" + std::to_string(hlc) + " " +
+           (kind == crdt::ValueKind::kAbsent ? std::string("(cleared)") : value);
+  };
+  std::string out;
+  for (const crdt::Head& h : s.heads)
+    out += "head r" + std::to_string(h.rank) + " " + std::string(crdt::ToolName(h.tool)) + " " +
+           line(h.id, h.hlc, h.kind, h.value) + "\n";
+  for (size_t t = 0; t < 3; ++t)
+    if (s.by_tool[t])
+      out += "tool " + std::string(crdt::ToolName(static_cast<crdt::Tool>(t))) + " " +
+             line(s.by_tool[t]->id, s.by_tool[t]->hlc, s.by_tool[t]->kind, s.by_tool[t]->value) +
+             "\n";
+  return out;
+}
+
 // The register rule written as plainly as possible, over the whole set of writes at once.
 struct NaiveWrite {
   Id32 id;

@@ -1,4 +1,4 @@
-// libFuzzer: the stored field-state record and the bundle chunk decoder.
+// libFuzzer: the stored entity-state record and the bundle chunk decoder.
 #include <cstddef>
 #include <cstdint>
 
@@ -7,18 +7,14 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   shequ::ByteView in(data, size);
-  auto s = shequ::crdt::DecodeFieldState(in);
-  if (s.ok()) {
-    // Stored records are our own, so the decoder accepts some encodings we never write (longer
-    // varints); what it decodes must survive a round trip unchanged.
-    shequ::Bytes once = shequ::crdt::EncodeFieldState(*s);
-    auto again = shequ::crdt::DecodeFieldState(once);
-    if (!again.ok() || shequ::crdt::EncodeFieldState(*again) != once) __builtin_trap();
-    (void)s->siblings();
-    (void)s->proposals();
-  }
   auto e = shequ::crdt::DecodeEntityState(in);
   if (e.ok()) {
+    // Stored records are our own, so the decoder accepts some encodings we never write (longer
+    // varints); what it decodes must survive a round trip unchanged.
+    for (const auto& [key, field] : *e) {
+      (void)field.siblings();
+      (void)field.proposals();
+    }
     shequ::Bytes once = shequ::crdt::EncodeEntityState(*e);
     auto again = shequ::crdt::DecodeEntityState(once);
     if (!again.ok() || shequ::crdt::EncodeEntityState(*again) != once) __builtin_trap();
