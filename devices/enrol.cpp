@@ -9,6 +9,7 @@
 #include "node/service/cards.h"
 #include "node/store/lmdb.h"
 #include "replication/crdt/keys.h"
+#include "replication/crdt/seal.h"
 
 namespace shequ::devices {
 
@@ -41,9 +42,11 @@ Result<std::vector<Holder>> FingerprintHolders(service::Node& node, const store:
         auto it = state.find(kFingerprint);
         if (it == state.end()) return Status::Ok();
         const crdt::Head* w = it->second.winner();
-        // Sealed values (the privacy issue's sealing at rest) would be unsealed here.
-        if (w && w->kind == crdt::ValueKind::kText && !w->value.empty())
-          out.push_back(Holder{e, w->value});
+        if (!w) return Status::Ok();
+        // Sealed at rest: opened with the node's keys (a node that cannot open one skips it).
+        ASSIGN_OR_RETURN(std::optional<std::string> v,
+                         node.replica().OpenValue(txn, e, kFingerprint, *w));
+        if (v && !v->empty()) out.push_back(Holder{e, std::move(*v)});
         return Status::Ok();
       }));
   return out;
@@ -180,6 +183,8 @@ Result<IdStoreResult> StoreIdCardRead(service::Node& node, const EntityRef& pers
       if (p.severity == model::Severity::kError) return Status::Ok();  // refused
     // Fields whose value, or whose terminal-recorded value, differs from the read.
     ASSIGN_OR_RETURN(auto have, node.replica().Entity(txn, person));
+    Bytes token_key;
+    if (const auto* keys = node.replica().keys()) token_key = keys->TokenKey(person.community);
     std::vector<service::FieldEdit> edits;
     const model::FieldValues& normalized = ca.normalized.members[index];
     for (const auto& [k, raw] : read.fields) {
@@ -190,8 +195,8 @@ Result<IdStoreResult> StoreIdCardRead(service::Node& node, const EntityRef& pers
       if (it != have.end()) {
         const crdt::Head* w = it->second.winner();
         const auto& tv = it->second.by_tool[static_cast<size_t>(crdt::Tool::kTerminal)];
-        same = w && w->kind == crdt::ValueKind::kText && w->value == v && tv &&
-               tv->kind == crdt::ValueKind::kText && tv->value == v;
+        same = w && crdt::StoredEquals(w->kind, w->value, v, token_key, EntityKind::kPerson, k) &&
+               tv && crdt::StoredEquals(tv->kind, tv->value, v, token_key, EntityKind::kPerson, k);
       }
       if (!same) edits.push_back({k, v});
     }

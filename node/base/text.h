@@ -18,6 +18,7 @@ void AppendUtf8(std::string& out, char32_t cp);
 std::string Utf8Prefix(std::string_view s, size_t n);
 
 std::vector<std::string_view> Split(std::string_view s, char sep);
+std::string Join(const std::vector<std::string>& parts, std::string_view sep);
 std::string_view Trim(std::string_view s);
 bool AllDigits(std::string_view s);
 bool StartsWith(std::string_view s, std::string_view prefix);

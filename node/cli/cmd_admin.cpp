@@ -1,12 +1,15 @@
-// city init, node init, node show, verify, state-hash.
+// city init, node init, node show, node revoke, verify, state-hash.
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "node/base/file.h"
 #include "node/base/text.h"
 #include "node/base/time.h"
 #include "node/cli/commands.h"
 #include "node/service/node.h"
+#include "node/service/revoke.h"
 #include "node/service/verify.h"
+#include "replication/crdt/hlc.h"
 
 namespace shequ::cli {
 namespace {
@@ -139,6 +142,63 @@ int NodeShow(const std::vector<std::string>& argv, Context& ctx) {
   return kExitOk;
 }
 
+int NodeRevoke(const std::vector<std::string>& argv, Context& ctx) {
+  static const Command self{
+      "node revoke",
+      "--city CITY --node NODE_ID --reason TEXT [--at TIME] [--dir NODE] [--out FILE]", "",
+      nullptr};
+  int rc = 0;
+  auto args = ParseOrUsage(argv, self, {}, {"city", "node", "reason", "at", "dir", "out"}, &rc);
+  if (!args) return rc;
+  auto city = args->Need("city");
+  auto node_s = args->Need("node");
+  auto reason = args->Need("reason");
+  for (auto* r : {&city, &node_s, &reason})
+    if (!r->ok()) return Fail(r->status());
+  service::RevokeOptions o;
+  auto node_id = service::ResolveNodeId(*city, *node_s);
+  if (!node_id.ok()) return Fail(node_id.status());
+  o.node = *node_id;
+  o.reason = std::string(Trim(*reason));
+  if (auto at = args->Get("at")) {
+    auto ms = service::ParseTime(*at);
+    if (!ms.ok()) return Fail(ms.status().With("--at"));
+    o.at_ms = *ms;
+  }
+  auto rev = service::IssueRevocation(*city, o);
+  if (!rev.ok()) return Fail(rev.status());
+  auto encoded = rev->Encode();
+  if (!encoded.ok()) return Fail(encoded.status());
+  std::string out = args->GetOr("out", "");
+  if (out.empty()) {
+    // CITY/revoked-<id>.rev, numbered when the node was revoked before.
+    std::string base = *city + "/revoked-" + rev->node_hex().substr(0, 12);
+    out = base + ".rev";
+    for (int i = 2; FileExists(out); ++i) out = base + "-" + std::to_string(i) + ".rev";
+  }
+  Status st = WriteFileAtomic(out, AsChars(*encoded));
+  if (!st.ok()) return Fail(st);
+  std::printf("revoked node %s from %s: %s\nwrote %s (%zu bytes)\n", rev->node_hex().c_str(),
+              FormatMillis(crdt::HlcMillis(rev->at)).c_str(), rev->reason.c_str(), out.c_str(),
+              encoded->size());
+  if (auto dir = args->Get("dir")) {
+    auto node = service::Node::Open(*dir, ctx.ref);
+    if (!node.ok()) return Fail(node.status());
+    auto applied = service::ImportRevocation(**node, *encoded);
+    if (!applied.ok()) return Fail(applied.status().With(*dir));
+    std::printf(
+        "%s holds it now (%zu stored changes of the node removed); it spreads from there "
+        "with replication\n",
+        (*node)->cert().name.c_str(), applied->removed);
+  } else {
+    std::printf(
+        "give it to a node (shequ trust import --dir NODE %s): it spreads from there "
+        "with replication\n",
+        out.c_str());
+  }
+  return kExitOk;
+}
+
 int VerifyCmd(const std::vector<std::string>& argv, Context& ctx) {
   static const Command self{"verify", "--dir NODE", "", nullptr};
   int rc = 0;
@@ -188,6 +248,10 @@ std::vector<Command> AdminCommands() {
        "--dir NODE --city CITY --kind KIND --scope CODE[,CODE] [--department D] --name TEXT",
        "create a node: keys and a certificate signed by the city root", NodeInit},
       {"node show", "--dir NODE [--json]", "this node's certificate and store", NodeShow},
+      {"node revoke", "--city CITY --node NODE_ID --reason TEXT [--at TIME] [--dir NODE]",
+       "sign a revocation with the city root: the node's later changes and connections are "
+       "refused",
+       NodeRevoke},
       {"verify", "--dir NODE", "re-verify every change and rebuild the state to compare",
        VerifyCmd},
       {"state-hash", "--dir NODE [--scope PREFIX]", "digest of the folded state in scope",

@@ -28,8 +28,9 @@ int ChangesExport(const std::vector<std::string>& argv, Context& ctx) {
   if (!node.ok()) return Fail(node.status());
   auto stats = service::ExportBundle(**node, *out, scope);
   if (!stats.ok()) return Fail(stats.status());
-  std::printf("exported %zu changes and %zu certificates to %s (%llu bytes)\n", stats->changes,
-              stats->certificates, out->c_str(), static_cast<unsigned long long>(stats->bytes));
+  std::printf("exported %zu changes, %zu certificates and %zu revocations to %s (%llu bytes)\n",
+              stats->changes, stats->certificates, stats->revocations, out->c_str(),
+              static_cast<unsigned long long>(stats->bytes));
   return kExitOk;
 }
 
@@ -54,6 +55,9 @@ int ChangesImport(const std::vector<std::string>& argv, Context& ctx) {
            {"rejected", stats->rejected},
            {"certificates", stats->certificates},
            {"certificates_refused", stats->certificates_refused},
+           {"revocations", stats->revocations},
+           {"revocations_refused", stats->revocations_refused},
+           {"revoked_changes_removed", stats->revoked_removed},
            {"rejections", json::array()},
            {"errors", stats->errors}};
     for (const auto& r : stats->rejections)
@@ -70,6 +74,10 @@ int ChangesImport(const std::vector<std::string>& argv, Context& ctx) {
     std::printf("%zu applied, %zu already present, %zu rejected; %zu certificates (%zu refused)\n",
                 stats->applied, stats->duplicates, stats->rejected, stats->certificates,
                 stats->certificates_refused);
+    if (stats->revocations || stats->revocations_refused)
+      std::printf(
+          "%zu new revocations (%zu refused); %zu stored changes of revoked nodes removed\n",
+          stats->revocations, stats->revocations_refused, stats->revoked_removed);
   }
   return stats->rejected ? kExitRejected : kExitOk;
 }
@@ -79,7 +87,8 @@ int ChangesImport(const std::vector<std::string>& argv, Context& ctx) {
 std::vector<Command> ChangeCommands() {
   return {
       {"changes export", "--dir NODE --out FILE [--scope PREFIX]",
-       "write the signed changes in scope (and the certificates) to a bundle file", ChangesExport},
+       "write the signed changes in scope (and the certificates and revocations) to a bundle file",
+       ChangesExport},
       {"changes import", "--dir NODE [--json] FILE",
        "verify and apply a bundle; exit 3 if any change was rejected, 2 if not a bundle",
        ChangesImport},

@@ -284,8 +284,9 @@ int EnrollFinger(const std::vector<std::string>& argv, Context& ctx) {
   if (!baud.ok()) return Fail(baud.status());
   so.baud = *baud;
 
-  auto node = Node::Open(*dir, ctx.ref);
+  auto node = OpenNode(*args, ctx);
   if (!node.ok()) return Fail(node.status());
+  if (Status st = NeedOperator(*args, **node); !st.ok()) return Fail(st);
   auto person = PersonFromHex(**node, *hex);
   if (!person.ok()) return Fail(person.status());
   auto scanner = devices::SerialFingerScanner::Open(*port, so);
@@ -330,8 +331,9 @@ int PersonReadId(const std::vector<std::string>& argv, Context& ctx) {
   auto hex = args->Need("entity");
   for (const Status& st : {dir.status(), hex.status()})
     if (!st.ok()) return Fail(st);
-  auto node = Node::Open(*dir, ctx.ref);
+  auto node = OpenNode(*args, ctx);
   if (!node.ok()) return Fail(node.status());
+  if (Status st = NeedOperator(*args, **node); !st.ok()) return Fail(st);
   auto person = PersonFromHex(**node, *hex);
   if (!person.ok()) return Fail(person.status());
   Date today = Today();

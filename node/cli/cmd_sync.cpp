@@ -7,6 +7,8 @@
 #include "node/base/text.h"
 #include "node/base/time.h"
 #include "node/cli/commands.h"
+#include "node/service/revoke.h"
+#include "replication/crdt/hlc.h"
 #include "replication/session/daemon.h"
 
 namespace shequ::cli {
@@ -56,6 +58,7 @@ int Run(const std::vector<std::string>& argv, Context& ctx) {
   auto node = OpenNode(*args, ctx);
   if (!node.ok()) return Fail(node.status());
   session::DaemonOptions o;
+  if (o.usage_report) o.usage_report->sealed = (*node)->sealed_at_rest();
   o.listen = args->Get("listen");
   o.peers = *peers;
   if (auto m = args->Get("max-syncs"); m && AllDigits(*m)) o.max_full_syncs = std::stoul(*m);
@@ -88,6 +91,7 @@ int Sync(const std::vector<std::string>& argv, Context& ctx) {
   auto node = OpenNode(*args, ctx);
   if (!node.ok()) return Fail(node.status());
   session::DaemonOptions o;
+  if (o.usage_report) o.usage_report->sealed = (*node)->sealed_at_rest();
   o.peers = *peers;
   o.once = true;
   o.session_timeout = std::chrono::seconds(30);
@@ -122,7 +126,10 @@ int Sync(const std::vector<std::string>& argv, Context& ctx) {
            {"communities", s.communities},
            {"certificates_sent", s.certificates_sent},
            {"certificates_received", s.certificates_received},
-           {"clock_skew_ms", s.skew_ms}};
+           {"revocations_sent", s.revocations_sent},
+           {"revocations_received", s.revocations_received},
+           {"clock_skew_ms", s.skew_ms},
+           {"usage_report", r.usage_reported}};
     std::printf("%s\n", j.dump(2).c_str());
   } else if (r.synced) {
     std::printf("synced with %s in %.2f s\n", r.peer.c_str(), r.seconds);
@@ -137,6 +144,7 @@ int Sync(const std::vector<std::string>& argv, Context& ctx) {
         (unsigned long long)r.bytes_sent, (unsigned long long)r.bytes_received,
         (unsigned long long)s.round_trips, (unsigned long long)s.reconcile_rounds);
     std::printf("  communities reconciled %llu\n", (unsigned long long)s.communities);
+    if (r.usage_reported) std::printf("  usage report written (it travels with the next sync)\n");
     if (s.skew_ms > 15 * 60 * 1000 || s.skew_ms < -15 * 60 * 1000)
       std::printf("  warning: the peer's clock differs from ours by %lld minutes\n",
                   (long long)(s.skew_ms / 60000));
@@ -205,13 +213,34 @@ int PeersCmd(const std::vector<std::string>& argv, Context& ctx) {
   return kExitOk;
 }
 
+// A revocation file (`shequ node revoke`): verified against the root, stored, and the stored
+// changes it invalidates removed.
+bool ImportRevocationFile(service::Node& node, const std::string& path, const Bytes& bytes) {
+  auto applied = service::ImportRevocation(node, bytes);
+  if (!applied.ok()) {
+    std::fprintf(stderr, "shequ: %s: refused: %s\n", path.c_str(),
+                 applied.status().message().c_str());
+    return false;
+  }
+  const trust::Revocation& rev = applied->revoked->revocation;
+  const trust::Signer* s = node.trust().Find(rev.node_id);
+  std::printf("revoked %s %s from %s: %s%s\n", rev.node_hex().substr(0, 12).c_str(),
+              s ? s->cert.name.c_str() : "(a node not known here yet)",
+              FormatMillis(crdt::HlcMillis(rev.at)).c_str(), rev.reason.c_str(),
+              applied->fresh ? "" : " (known already)");
+  if (applied->removed)
+    std::printf("  removed %zu stored changes it made from then on\n", applied->removed);
+  return true;
+}
+
 int TrustImport(const std::vector<std::string>& argv, Context& ctx) {
-  static const Command self{"trust import", "--dir NODE CERT_FILE...", "", nullptr};
+  static const Command self{"trust import", "--dir NODE FILE...", "", nullptr};
   int rc = 0;
   auto args = ParseOrUsage(argv, self, {}, {"dir"}, &rc);
   if (!args) return rc;
   if (args->positional().empty())
-    return Fail(Status::Invalid("trust import needs certificate files (node.cert)"));
+    return Fail(Status::Invalid(
+        "trust import needs certificate files (node.cert) or revocation files (.rev)"));
   auto node = OpenNode(*args, ctx);
   if (!node.ok()) return Fail(node.status());
   int refused = 0;
@@ -220,6 +249,13 @@ int TrustImport(const std::vector<std::string>& argv, Context& ctx) {
     if (!bytes.ok()) {
       std::fprintf(stderr, "shequ: %s\n", bytes.status().ToString().c_str());
       ++refused;
+      continue;
+    }
+    // The two signed forms are told apart by their bodies: a revocation never decodes as a
+    // certificate nor the other way round.
+    if (!trust::DecodeCertificate(AsBytes(*bytes)).ok() &&
+        trust::DecodeRevocation(AsBytes(*bytes)).ok()) {
+      if (!ImportRevocationFile(**node, path, ToBytes(*bytes))) ++refused;
       continue;
     }
     const trust::Signer* added = nullptr;
@@ -254,8 +290,9 @@ std::vector<Command> SyncCommands() {
        Sync},
       {"peers", "--dir NODE [--json]", "each peer: last contact, last full sync, pending, rejected",
        PeersCmd},
-      {"trust import", "--dir NODE CERT_FILE...",
-       "admit other nodes' certificates (checked against the city root)", TrustImport},
+      {"trust import", "--dir NODE FILE...",
+       "admit other nodes' certificates, or take revocations (checked against the city root)",
+       TrustImport},
   };
 }
 

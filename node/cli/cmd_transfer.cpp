@@ -37,8 +37,9 @@ int TransferOut(const std::vector<std::string>& argv, Context& ctx) {
     if (!r->ok()) return Fail(r->status());
   auto date = DateArg(*args);
   if (!date.ok()) return Fail(date.status());
-  auto node = service::Node::Open(*dir, ctx.ref);
+  auto node = OpenNode(*args, ctx);
   if (!node.ok()) return Fail(node.status());
+  if (Status st = NeedOperator(*args, **node); !st.ok()) return Fail(st);
   auto id = UnhexFixed<16>(*hex);
   if (!id.ok()) return Fail(Status::Invalid("--entity must be 32 hex digits"));
   crdt::EntityRef person;
@@ -68,6 +69,7 @@ int TransferList(const std::vector<std::string>& argv, Context& ctx) {
   if (!args) return rc;
   auto node = OpenNode(*args, ctx);
   if (!node.ok()) return Fail(node.status());
+  if (Status st = NeedOperator(*args, **node); !st.ok()) return Fail(st);
   auto list = service::ListTransfers(**node, Today());
   if (!list.ok()) return Fail(list.status());
   json out = json::array();
@@ -121,8 +123,9 @@ int TransferAccept(const std::vector<std::string>& argv, Context& ctx) {
   if (!date.ok()) return Fail(date.status());
   auto id = UnhexFixed<16>(*hex);
   if (!id.ok()) return Fail(Status::Invalid("--transfer must be 32 hex digits"));
-  auto node = service::Node::Open(*dir, ctx.ref);
+  auto node = OpenNode(*args, ctx);
   if (!node.ok()) return Fail(node.status());
+  if (Status st = NeedOperator(*args, **node); !st.ok()) return Fail(st);
   auto r = service::TransferAccept(**node, *id, *card, args->GetOr("relationship", "99"), *date,
                                    args->GetOr("operator", ""));
   if (!r.ok()) return Fail(r.status());

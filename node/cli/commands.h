@@ -32,10 +32,17 @@ std::vector<Command> ChangeCommands();    // changes export/import
 std::vector<Command> ToolCommands();      // gen, demo
 std::vector<Command> DeviceCommands();    // device sim-id/read-id/sim-finger, person enroll-finger
 std::vector<Command> TransferCommands();  // transfer out/list/accept
+std::vector<Command> AssessCommands();    // score, community set, assess input, card archive
+std::vector<Command> PrivacyCommands();   // operator add/list, export, audit
 std::vector<Command> SyncCommands();      // node contact, run, sync, peers, trust import
+std::vector<Command> MonitorCommands();   // terminals
 
-// The node named by --dir.
+// The node named by --dir. With --operator (and --passphrase-file, or typed at a terminal) on
+// a node whose keyring is sealed, logs the operator in and records the login.
 Result<std::unique_ptr<service::Node>> OpenNode(const Args& args, Context& ctx);
+// Commands that read personal data or write call this after OpenNode: the node's keys must be
+// open (a plain keyring, or an operator logged in); at a terminal it asks for the operator.
+Status NeedOperator(const Args& args, service::Node& node);
 
 // Parses argv against a command's options; on error prints usage and returns nullopt.
 std::optional<Args> ParseOrUsage(const std::vector<std::string>& argv, const Command& cmd,

@@ -1,4 +1,7 @@
 // shequ: one binary for every node of the city (DESIGN section 1).
+#include <termios.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <clocale>
 #include <cstdio>
@@ -7,14 +10,20 @@
 #include <string>
 #include <vector>
 
+#include "node/base/file.h"
+#include "node/base/text.h"
 #include "node/cli/commands.h"
+#include "node/service/access.h"
 
 namespace shequ::cli {
 
 std::optional<Args> ParseOrUsage(const std::vector<std::string>& argv, const Command& cmd,
                                  const std::set<std::string>& flags,
                                  const std::set<std::string>& options, int* exit_code) {
-  auto args = Args::Parse(argv, flags, options);
+  // Every command that opens a node takes the operator (docs/CLI.md "Operators").
+  std::set<std::string> all_options = options;
+  if (options.count("dir")) all_options.insert({"operator", "passphrase-file"});
+  auto args = Args::Parse(argv, flags, all_options);
   if (!args.ok()) {
     std::fprintf(stderr, "shequ %s: %s\nusage: shequ %s %s\n", cmd.name,
                  args.status().message().c_str(), cmd.name, cmd.usage);
@@ -24,17 +33,68 @@ std::optional<Args> ParseOrUsage(const std::vector<std::string>& argv, const Com
   return std::move(*args);
 }
 
+namespace {
+
+// A passphrase from --passphrase-file (its first line), or typed at the terminal without echo.
+Result<std::string> ReadPassphrase(const Args& args, std::string_view op) {
+  if (auto file = args.Get("passphrase-file")) {
+    ASSIGN_OR_RETURN(std::string text, ReadFile(*file));
+    size_t eol = text.find_first_of("\r\n");
+    return eol == std::string::npos ? text : text.substr(0, eol);
+  }
+  if (!isatty(STDIN_FILENO))
+    return Status::Invalid("operator " + std::string(op) +
+                           ": give --passphrase-file FILE (standard input is not a terminal)");
+  std::fprintf(stderr, "操作员 %s 的口令: ", std::string(op).c_str());
+  termios old{}, quiet{};
+  bool tty = tcgetattr(STDIN_FILENO, &old) == 0;
+  if (tty) {
+    quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string line;
+  int c;
+  while ((c = std::getchar()) != EOF && c != '\n') line.push_back(static_cast<char>(c));
+  if (tty) tcsetattr(STDIN_FILENO, TCSANOW, &old);
+  std::fprintf(stderr, "\n");
+  return line;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<service::Node>> OpenNode(const Args& args, Context& ctx) {
   ASSIGN_OR_RETURN(std::string dir, args.Need("dir"));
-  return service::Node::Open(dir, ctx.ref);
+  ASSIGN_OR_RETURN(auto node, service::Node::Open(dir, ctx.ref));
+  if (auto op = args.Get("operator"); op && node->sealed_at_rest()) {
+    ASSIGN_OR_RETURN(std::string passphrase, ReadPassphrase(args, *op));
+    RETURN_IF_ERROR(service::LoginOperator(*node, *op, passphrase));
+  }
+  return node;
+}
+
+Status NeedOperator(const Args& args, service::Node& node) {
+  if (node.unlocked()) return Status::Ok();
+  if (!isatty(STDIN_FILENO))
+    return Status::Denied(
+        "this node's data is sealed under its operators' passphrases: give "
+        "--operator NAME --passphrase-file FILE (operators: " +
+        Join(node.keyring().operators(), ", ") + ")");
+  std::fprintf(stderr, "操作员: ");
+  std::string op;
+  int c;
+  while ((c = std::getchar()) != EOF && c != '\n') op.push_back(static_cast<char>(c));
+  ASSIGN_OR_RETURN(std::string passphrase, ReadPassphrase(args, op));
+  return service::LoginOperator(node, op, passphrase);
 }
 
 namespace {
 
 std::vector<Command> AllCommands() {
   std::vector<Command> all;
-  for (auto list : {AdminCommands(), CardCommands(), ChangeCommands(), ToolCommands(),
-                    DeviceCommands(), SyncCommands(), TransferCommands()})
+  for (auto list :
+       {AdminCommands(), CardCommands(), ChangeCommands(), ToolCommands(), DeviceCommands(),
+        SyncCommands(), TransferCommands(), MonitorCommands(), PrivacyCommands(), AssessCommands()})
     all.insert(all.end(), list.begin(), list.end());
   return all;
 }

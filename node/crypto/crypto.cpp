@@ -27,7 +27,14 @@ struct PkeyCtxDeleter {
 using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
 using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter>;
 
-const EVP_MD* DigestOf(Suite s) { return s == Suite::kSm2 ? EVP_sm3() : EVP_sha256(); }
+// Fetched once: the legacy EVP_sha256() getters make every use fetch the implementation again
+// under the provider store's lock, which showed in profiles of sealing and signing.
+const EVP_MD* DigestOf(Suite s) {
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  static EVP_MD* const sm3 = EVP_MD_fetch(nullptr, "SM3", nullptr);
+  const EVP_MD* md = s == Suite::kSm2 ? sm3 : sha256;
+  return md ? md : (s == Suite::kSm2 ? EVP_sm3() : EVP_sha256());
+}
 
 // SM2 needs a pkey context carrying the distinguishing ID attached to the digest context.
 Status InitSm2(EVP_MD_CTX* mctx, EVP_PKEY* pkey, bool sign) {

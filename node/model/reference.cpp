@@ -20,6 +20,16 @@ std::string_view EntityKindName(EntityKind kind) {
       return "visit";
     case EntityKind::kTransfer:
       return "transfer";
+    case EntityKind::kAccessEvent:
+      return "access_event";
+    case EntityKind::kTerminalReport:
+      return "terminal_report";
+    case EntityKind::kCommunityProfile:
+      return "community";
+    case EntityKind::kAssessmentInput:
+      return "assessment_input";
+    case EntityKind::kCard:
+      return "card";
   }
   return "unknown";
 }

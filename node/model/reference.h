@@ -23,9 +23,21 @@ enum class EntityKind : uint8_t {
   kPerson = 2,
   kVisit = 3,
   kTransfer = 4,  // a person moving between communities (迁移): lives in the destination's scope
+  kAccessEvent = 5,     // a read, reveal, export, login or denied request (audit, DESIGN section 7)
+  kTerminalReport = 6,  // a terminal's usage report for the hub's monitor (第十三条)
+  kCommunityProfile = 7,  // 社区概况/社区服务: one per community (its entity id is derived)
+  kAssessmentInput = 8,   // checklist, innovation score, leaks: one per community and period
+  kCard = 9,              // a paper registration card's archive state (三种介质: 纸质)
 };
-inline constexpr EntityKind kAllEntityKinds[] = {EntityKind::kHousehold, EntityKind::kPerson,
-                                                 EntityKind::kVisit, EntityKind::kTransfer};
+inline constexpr EntityKind kAllEntityKinds[] = {
+    EntityKind::kHousehold,        EntityKind::kPerson,          EntityKind::kVisit,
+    EntityKind::kTransfer,         EntityKind::kAccessEvent,     EntityKind::kTerminalReport,
+    EntityKind::kCommunityProfile, EntityKind::kAssessmentInput, EntityKind::kCard};
+// Kinds a node writes about itself: any certified node may write them in its own scope (the
+// change's origin says whose they are), whatever its collection or department grants.
+inline bool IsSelfReport(EntityKind k) {
+  return k == EntityKind::kAccessEvent || k == EntityKind::kTerminalReport;
+}
 std::string_view EntityKindName(EntityKind kind);
 std::optional<EntityKind> ParseEntityKind(std::string_view name);
 

@@ -28,6 +28,16 @@ std::string_view BlockOf(const FieldDef& f) {
       return "visit";
     case EntityKind::kTransfer:
       return "transfer";
+    case EntityKind::kAccessEvent:
+      return "access_event";
+    case EntityKind::kTerminalReport:
+      return "terminal_report";
+    case EntityKind::kCommunityProfile:
+      return "community";
+    case EntityKind::kAssessmentInput:
+      return "assessment_input";
+    case EntityKind::kCard:
+      return "card";
   }
   return "card";
 }
@@ -816,6 +826,21 @@ class CardChecker {
 };
 
 }  // namespace
+
+std::string_view WarningText(std::string_view code) {
+  static const std::pair<std::string_view, std::string_view> kTexts[] = {
+      {"no_head", "家庭户没有户主"},
+      {"many_heads", "家庭户有多名户主"},
+      {"cert_mismatch", "残疾人证号与证件号码、残疾类别、等级不一致"},
+      {"allowance_under_80", "领取高龄津贴但未满80周岁"},
+      {"spouse_under_age", "已婚成员未到法定婚龄"},
+      {"child_older", "子女的出生日期早于户主或其配偶"},
+      {"parent_younger", "父母的出生日期晚于户主"},
+      {"id_old_address", "证件号码前6位不是现行区划代码"}};
+  for (const auto& [c, t] : kTexts)
+    if (c == code) return t;
+  return "需核对";
+}
 
 Severity SeverityOf(std::string_view code) {
   for (std::string_view w : kWarningCodes) {

@@ -110,6 +110,9 @@ FieldCheck CheckField(const FieldDef& field, std::string_view value, const Valid
 
 // Severity of a problem code above (kError for codes it does not know).
 Severity SeverityOf(std::string_view code);
+// A description of a warning that names no value (what a stored change may carry in the clear:
+// messages of problems quote names, dates and numbers).
+std::string_view WarningText(std::string_view code);
 
 // Whether a 6-digit address code looks like a current division code. We hold only Wuhai's list:
 // codes starting 1503 must be a current Wuhai district; other codes need a real province prefix

@@ -17,7 +17,8 @@ struct Write {
   value :union {
     text @1 :Text;         # the value as text (CARD.md)
     absent @2 :Void;       # the field is cleared
-    sealed @3 :Data;       # sealed to an audience (privacy issue)
+    sealed @3 :Data;       # token(16) || group(1) || nonce(12) || AES-256-GCM ciphertext || tag(16);
+                           # the group's key is wrapped in ChangeBody.keys (docs/FORMATS.md)
   }
   prev @4 :List(Data);     # 32-byte ids of the changes whose write to this field this supersedes
 }
@@ -40,6 +41,7 @@ struct ChangeBody {
   device @8 :Text;         # device serial (SAM id) for terminal reads, else ""
   writes @9 :List(Write);
   warnings @10 :List(Note);
+  keys @11 :Data;          # the key block of the sealed writes: "" when none (docs/FORMATS.md)
 }
 
 struct SignedChange {

@@ -36,7 +36,9 @@ Result<Bytes> EncodeBundleChunk(const BundleChunk& chunk) {
         auto c = b.initCertificates(static_cast<unsigned>(chunk.certificates.size()));
         for (unsigned i = 0; i < chunk.certificates.size(); ++i)
           c.set(i, schema::DataOf(chunk.certificates[i]));
-        b.initRevocations(0);
+        auto r = b.initRevocations(static_cast<unsigned>(chunk.revocations.size()));
+        for (unsigned i = 0; i < chunk.revocations.size(); ++i)
+          r.set(i, schema::DataOf(chunk.revocations[i]));
         auto ch = b.initChanges(static_cast<unsigned>(chunk.changes.size()));
         for (unsigned i = 0; i < chunk.changes.size(); ++i)
           ch.set(i, schema::DataOf(chunk.changes[i]));
@@ -51,6 +53,7 @@ Result<BundleChunk> DecodeBundleChunk(ByteView chunk) {
   RETURN_IF_ERROR(schema::ReadFlat<schema::BundleChunk>(
       chunk, limits, "bundle chunk", [&](schema::BundleChunk::Reader r) -> Status {
         for (auto c : r.getCertificates()) out.certificates.emplace_back(c.begin(), c.end());
+        for (auto c : r.getRevocations()) out.revocations.emplace_back(c.begin(), c.end());
         for (auto c : r.getChanges()) out.changes.emplace_back(c.begin(), c.end());
         return Status::Ok();
       }));
@@ -65,9 +68,11 @@ Result<ExportStats> ExportBundle(Node& node, const std::string& path, std::strin
   if (std::fwrite(kBundleMagic.data(), 1, kBundleMagic.size(), f.get()) != kBundleMagic.size())
     return Status::Exhausted("cannot write " + tmp);
   stats.bytes = kBundleMagic.size();
-  std::vector<Bytes> certs;
+  std::vector<Bytes> certs, revocations;
   for (const trust::Signer* s : node.trust().All()) certs.push_back(s->encoded);
+  for (const trust::Revoked* r : node.trust().Revocations()) revocations.push_back(r->encoded);
   stats.certificates = certs.size();
+  stats.revocations = revocations.size();
   {
     ASSIGN_OR_RETURN(store::ReadTxn r, node.store().BeginRead());
     ASSIGN_OR_RETURN(store::Cursor cur,
@@ -76,9 +81,10 @@ Result<ExportStats> ExportBundle(Node& node, const std::string& path, std::strin
     size_t batch_bytes = 0;
     Bytes prefix = ToBytes(scope);
     auto flush = [&]() -> Status {
-      ASSIGN_OR_RETURN(Bytes chunk, EncodeBundleChunk(BundleChunk{certs, batch}));
+      ASSIGN_OR_RETURN(Bytes chunk, EncodeBundleChunk(BundleChunk{certs, batch, revocations}));
       RETURN_IF_ERROR(WriteChunk(f.get(), chunk, &stats.bytes));
       certs.clear();
+      revocations.clear();
       batch.clear();
       batch_bytes = 0;
       return Status::Ok();
@@ -95,7 +101,8 @@ Result<ExportStats> ExportBundle(Node& node, const std::string& path, std::strin
       if (batch_bytes >= kChunkTarget) RETURN_IF_ERROR(flush());
     }
     RETURN_IF_ERROR(cur.status());
-    if (!batch.empty() || !certs.empty() || stats.changes == 0) RETURN_IF_ERROR(flush());
+    if (!batch.empty() || !certs.empty() || !revocations.empty() || stats.changes == 0)
+      RETURN_IF_ERROR(flush());
   }
   if (std::fflush(f.get()) != 0 || fsync(fileno(f.get())) != 0)
     return Status::Exhausted("cannot flush " + tmp + " (disk full?)");
@@ -156,6 +163,21 @@ Result<ImportStats> ImportBundle(Node& node, const std::string& path) {
           chunk_stats.errors.push_back("certificate refused: " + added.status().message());
         }
       }
+      // Revocations before changes: a change of a revoked node is refused, not stored and
+      // removed again.
+      for (const Bytes& r : decoded->revocations) {
+        auto added = node.replica().AddRevocation(txn, r);
+        if (added.ok()) {
+          if (added->fresh) ++chunk_stats.revocations;
+          chunk_stats.revoked_removed += added->removed;
+        } else if (added.status().code() == Code::kPermissionDenied ||
+                   added.status().code() == Code::kCorruption) {
+          ++chunk_stats.revocations_refused;
+          chunk_stats.errors.push_back("revocation refused: " + added.status().message());
+        } else {
+          return added.status();
+        }
+      }
       for (const Bytes& c : decoded->changes) {
         crdt::Rejection why;
         ASSIGN_OR_RETURN(crdt::Outcome o, node.replica().Receive(txn, c, &why));
@@ -172,6 +194,9 @@ Result<ImportStats> ImportBundle(Node& node, const std::string& path) {
     }));
     stats.certificates += chunk_stats.certificates;
     stats.certificates_refused += chunk_stats.certificates_refused;
+    stats.revocations += chunk_stats.revocations;
+    stats.revocations_refused += chunk_stats.revocations_refused;
+    stats.revoked_removed += chunk_stats.revoked_removed;
     stats.applied += chunk_stats.applied;
     stats.duplicates += chunk_stats.duplicates;
     stats.rejected += chunk_stats.rejected;

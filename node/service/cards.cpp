@@ -4,6 +4,7 @@
 #include <set>
 
 #include "node/base/text.h"
+#include "replication/crdt/seal.h"
 
 namespace shequ::service {
 
@@ -47,15 +48,15 @@ model::Problem Refusal(const model::Card& card, std::string field, std::string c
 // tool has not yet captured with this value (so the assessment sees what each tool recorded).
 void DiffFields(const model::FieldValues& want,
                 const std::map<std::string, crdt::FieldState, std::less<>>& have, crdt::Tool tool,
-                std::vector<FieldEdit>* edits) {
+                ByteView token_key, model::EntityKind entity, std::vector<FieldEdit>* edits) {
   for (const auto& [key, value] : want) {
     auto it = have.find(key);
     bool same = false;
     if (it != have.end()) {
       const crdt::Head* w = it->second.winner();
       const auto& tv = it->second.by_tool[static_cast<size_t>(tool)];
-      same = w && w->kind == crdt::ValueKind::kText && w->value == value && tv &&
-             tv->kind == crdt::ValueKind::kText && tv->value == value;
+      same = w && crdt::StoredEquals(w->kind, w->value, value, token_key, entity, key) && tv &&
+             crdt::StoredEquals(tv->kind, tv->value, value, token_key, entity, key);
     }
     if (!same) edits->push_back(FieldEdit{key, value});
   }
@@ -69,7 +70,9 @@ std::vector<crdt::Note> NotesFor(const std::vector<model::Problem>& problems, in
     bool mine = member >= 0 ? p.member == member
                             : (p.member < 0 &&
                                (block == "visit" ? p.block == "visit" : p.block != "visit"));
-    if (mine) notes.push_back({p.field, p.code, p.message});
+    // Stored in the clear with the change: the value-free text, not the message (which quotes
+    // names, dates and numbers).
+    if (mine) notes.push_back({p.field, p.code, std::string(model::WarningText(p.code))});
   }
   return notes;
 }
@@ -231,7 +234,9 @@ Status ImportCards(Node& node, const std::vector<model::ParsedCard>& cards, cons
         model::FieldValues hwant = card.household;
         hwant["card_no"] = card.card_no;
         std::vector<FieldEdit> edits;
-        DiffFields(hwant, have, o.tool, &edits);
+        Bytes token_key;
+        if (const auto* keys = node.replica().keys()) token_key = keys->TokenKey(card.community);
+        DiffFields(hwant, have, o.tool, token_key, EntityKind::kHousehold, &edits);
         if (!edits.empty()) {
           co.warnings = NotesFor(r.problems, -1, "household");
           ASSIGN_OR_RETURN(Id32 c, node.Commit(txn, href, edits, co));
@@ -275,7 +280,7 @@ Status ImportCards(Node& node, const std::vector<model::ParsedCard>& cards, cons
           model::FieldValues pwant = want;
           pwant["household"] = hhex;
           edits.clear();
-          DiffFields(pwant, phave, o.tool, &edits);
+          DiffFields(pwant, phave, o.tool, token_key, EntityKind::kPerson, &edits);
           if (!edits.empty()) {
             co.warnings = NotesFor(r.problems, static_cast<int>(m), "member");
             ASSIGN_OR_RETURN(Id32 c, node.Commit(txn, pref, edits, co));
@@ -295,7 +300,7 @@ Status ImportCards(Node& node, const std::vector<model::ParsedCard>& cards, cons
           model::FieldValues vwant = card.visit;
           vwant["household"] = hhex;
           edits.clear();
-          DiffFields(vwant, vhave, o.tool, &edits);
+          DiffFields(vwant, vhave, o.tool, token_key, EntityKind::kVisit, &edits);
           if (!edits.empty()) {
             co.warnings = NotesFor(r.problems, -1, "visit");
             ASSIGN_OR_RETURN(Id32 c, node.Commit(txn, vref, edits, co));

@@ -65,13 +65,13 @@ Status InitCity(const std::string& dir, const CityInitOptions& options) {
                          std::string(crypto::SuiteName(options.suite)) + "\nprivate " + Hex(priv) +
                          "\n";
   RETURN_IF_ERROR(WriteFileAtomic(dir + "/root.key", key_text, 0600));
+  RETURN_IF_ERROR(CitySecrets::Create(dir));
   trust::City city{options.code, options.name, options.suite, root.public_raw()};
   return WriteFileAtomic(dir + "/city.pub", city.ToText());
 }
 
 Result<trust::Certificate> InitNode(const std::string& node_dir, const std::string& city_dir,
                                     const NodeInitOptions& o, const model::Reference& ref) {
-  (void)ref;
   if (FileExists(node_dir + "/node.key"))
     return Status::Exists(node_dir + " is already a node; refusing to overwrite its keys");
   ASSIGN_OR_RETURN(trust::City city, ReadCity(city_dir));
@@ -136,6 +136,13 @@ Result<trust::Certificate> InitNode(const std::string& node_dir, const std::stri
   RETURN_IF_ERROR(WriteFileAtomic(node_dir + "/node.key", key_text, 0600));
   RETURN_IF_ERROR(WriteFileAtomic(node_dir + "/node.cert", AsChars(encoded)));
   RETURN_IF_ERROR(WriteFileAtomic(node_dir + "/city.pub", city.ToText()));
+  // The audiences' public keys, and the secrets this node's grants entitle it to (plain until
+  // its first operator is added).
+  ASSIGN_OR_RETURN(CitySecrets secrets, CitySecrets::Read(city_dir));
+  ASSIGN_OR_RETURN(AudienceDirectory audiences, AudienceDirectory::Build(secrets, ref));
+  ASSIGN_OR_RETURN(std::string audience_file, audiences.Encode(city.suite, root));
+  RETURN_IF_ERROR(WriteFileAtomic(node_dir + "/audiences", audience_file));
+  RETURN_IF_ERROR(Keyring::CreatePlain(node_dir, SecretsFor(secrets, cert, ref)));
   std::string line = std::to_string(cert.serial) + "\t" + cert.id_hex() + "\t" +
                      std::string(trust::NodeKindName(cert.kind)) + "\t" + cert.name + "\t" +
                      cert.scopes[0] + "\t" + FormatMillis(now) + "\n";
@@ -168,9 +175,24 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& dir, const model::Re
   RETURN_IF_ERROR(trust::VerifyCertificate(n->cert_, n->trust_->root()).With(dir + "/node.cert"));
   if (n->cert_.sign_key != n->key_.public_raw())
     return Status::Invalid(dir + "/node.key does not match " + dir + "/node.cert");
+  ASSIGN_OR_RETURN(std::string audience_file, ReadFile(dir + "/audiences"));
+  ASSIGN_OR_RETURN(n->audiences_,
+                   AudienceDirectory::Decode(audience_file, city.suite, n->trust_->root()));
+  ASSIGN_OR_RETURN(Keyring keyring, Keyring::Load(dir));
+  n->keyring_ = std::move(keyring);
   ASSIGN_OR_RETURN(n->store_, store::Store::Open(dir + "/db", options.store));
   n->replica_ = std::make_unique<crdt::Replica>(*n->store_, *n->trust_, ref);
   n->replica_->set_clock(&n->clock_);
+  n->replica_->set_pending([node = n.get()](const Id32& id) -> const crdt::Change* {
+    for (const crdt::Change& c : node->pending_)
+      if (c.id == id) return &c;
+    return nullptr;
+  });
+  if (!n->keyring_->sealed()) {
+    ASSIGN_OR_RETURN(Unlocked u, n->keyring_->OpenPlain());
+    n->unlocked_ = std::move(u);
+    n->InstallKeys();
+  }
   {
     ASSIGN_OR_RETURN(store::ReadTxn r, n->store_->BeginRead());
     RETURN_IF_ERROR(n->trust_->Load(r, n->store_->dbi(store::Db::kTrust)));
@@ -183,6 +205,45 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& dir, const model::Re
     }));
   }
   return n;
+}
+
+void Node::InstallKeys() {
+  auto keys = std::make_shared<crdt::Replica::Keys>();
+  keys->opener = std::make_shared<crdt::Opener>(unlocked_->secrets.audiences);
+  keys->token_keys = unlocked_->secrets.token_keys;
+  keys->token_master = unlocked_->secrets.token_master;
+  replica_->SetKeys(std::move(keys));
+}
+
+Status Node::Login(std::string_view op, std::string_view passphrase) {
+  ASSIGN_OR_RETURN(Unlocked u, keyring_->Unlock(op, passphrase));
+  unlocked_ = std::move(u);
+  op_ = std::string(op);
+  InstallKeys();
+  return Status::Ok();
+}
+
+Status Node::SealWrites(crdt::ChangeBody& body) {
+  std::vector<crdt::Sealer::Item> items;
+  for (size_t i = 0; i < body.writes.size(); ++i) {
+    const crdt::Write& w = body.writes[i];
+    if (w.kind != crdt::ValueKind::kText) continue;
+    const model::FieldDef* f = ref_.catalog().Find(body.kind, w.field);
+    if (!f) continue;  // Authorize names it
+    std::vector<std::string> audiences = AudiencesFor(*f, body.community);
+    if (audiences.empty()) continue;
+    if (!unlocked_)
+      return Status::Denied("writing " + f->label + " (" + f->key +
+                            ", a personal or sensitive field) needs an operator's login");
+    crdt::Sealer::Item item{i, std::move(audiences), {}};
+    if (replica_->keys()) item.token_key = replica_->keys()->TokenKey(body.community);
+    items.push_back(std::move(item));
+  }
+  if (items.empty()) return Status::Ok();
+  if (!sealer_) {
+    ASSIGN_OR_RETURN(sealer_, crdt::Sealer::Create());
+  }
+  return sealer_->Seal(body, items, audiences_.keys);
 }
 
 Id16 Node::NewEntityId() {
@@ -210,7 +271,7 @@ Result<Id32> Node::Commit(store::Txn& txn, const crdt::EntityRef& e,
   body.kind = e.kind;
   body.hlc = clock_.Now();
   body.origin = cert_.node_id;
-  body.op = o.op.empty() ? cert_.name : o.op;
+  body.op = !o.op.empty() ? o.op : !op_.empty() ? op_ : cert_.name;
   body.tool = o.tool;
   body.device = o.device;
   body.warnings = o.warnings;
@@ -228,6 +289,7 @@ Result<Id32> Node::Commit(store::Txn& txn, const crdt::EntityRef& e,
     if (w.prev.size() > crdt::kMaxPrev) w.prev.resize(crdt::kMaxPrev);
     body.writes.push_back(std::move(w));
   }
+  RETURN_IF_ERROR(SealWrites(body));
   ASSIGN_OR_RETURN(crdt::Change c, crdt::PrepareChange(std::move(body), key_.suite()));
   crdt::Rejection why;
   auto ranks = replica_->Authorize(c, /*signature_checked=*/true, &why);

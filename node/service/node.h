@@ -6,6 +6,8 @@
 //   city.pub   the city's trust anchor (suite, root public key)
 //   node.cert  this node's certificate, signed by the root
 //   node.key   private signing and CURVE keys (mode 0600)
+//   audiences  every audience's public key, signed by the root (node/service/keyring.h)
+//   keyring    the node's secrets, sealed under its operators' passphrases
 //   db/        the LMDB environment
 #pragma once
 
@@ -17,12 +19,14 @@
 
 #include "node/crypto/crypto.h"
 #include "node/model/reference.h"
+#include "node/service/keyring.h"
 #include "node/service/signing_queue.h"
 #include "node/store/store.h"
 #include "node/trust/certificate.h"
 #include "node/trust/trust_store.h"
 #include "replication/crdt/hlc.h"
 #include "replication/crdt/replica.h"
+#include "replication/crdt/seal.h"
 
 namespace shequ::service {
 
@@ -79,6 +83,23 @@ class Node {
   crdt::Replica& replica() { return *replica_; }
   crdt::HybridClock& clock() { return clock_; }
 
+  // --- operators and keys (node/service/keyring.h)
+  Keyring& keyring() { return *keyring_; }
+  const AudienceDirectory& audiences() const { return audiences_; }
+  // Whether the keyring is sealed under operators' passphrases (false until the first
+  // operator is added: then values rest sealed to audiences, but the secrets lie in the clear).
+  bool sealed_at_rest() const { return keyring_->sealed(); }
+  // The node's secrets are open: a plain keyring, or an operator logged in.
+  bool unlocked() const { return unlocked_.has_value(); }
+  // The operator logged in; empty when none (a plain keyring opens without one).
+  const std::string& operator_name() const { return op_; }
+  // Unlocks the keyring with an operator's passphrase and installs the keys in the replica.
+  // Denied (wrong passphrase) and NotFound (no such operator) leave the node as it was.
+  // service::LoginOperator (access.h) also writes the access event; prefer it.
+  Status Login(std::string_view op, std::string_view passphrase);
+  // The secrets, when unlocked.
+  const Unlocked* secrets() const { return unlocked_ ? &*unlocked_ : nullptr; }
+
   struct CommitOptions {
     crdt::Tool tool = crdt::Tool::kPlatform;
     std::string op;      // operator; empty = the node's name
@@ -109,6 +130,9 @@ class Node {
  private:
   Node(const model::Reference& ref, crypto::SigningKey key, std::function<uint64_t()> wall)
       : ref_(ref), key_(std::move(key)), clock_(std::move(wall)) {}
+  void InstallKeys();
+  // Seals the personal and sensitive writes of a change being committed.
+  Status SealWrites(crdt::ChangeBody& body);
 
   std::string dir_;
   const model::Reference& ref_;
@@ -124,6 +148,11 @@ class Node {
   std::deque<crdt::Change> pending_;
   std::function<Id16()> entity_ids_;
   std::unique_ptr<SigningQueue> signer_;
+  std::optional<Keyring> keyring_;
+  AudienceDirectory audiences_;
+  std::optional<Unlocked> unlocked_;
+  std::string op_;
+  std::unique_ptr<crdt::Sealer> sealer_;
 };
 
 // Reads CITY/city.pub.

@@ -5,6 +5,7 @@
 
 #include "node/base/text.h"
 #include "node/service/cards.h"
+#include "node/service/policy.h"
 
 namespace shequ::service {
 
@@ -68,7 +69,8 @@ Result<std::vector<TransferView>> ListTransfers(Node& node, Date today) {
           auto it = state.find(k);
           if (it == state.end() || !it->second.winner() || !it->second.winner()->filled())
             return "";
-          return it->second.winner()->value;
+          auto v = node.replica().OpenValue(r, e, k, *it->second.winner());
+          return v.ok() && *v ? **v : std::string();
         };
         TransferView v;
         v.ref = e;
@@ -81,8 +83,12 @@ Result<std::vector<TransferView>> ListTransfers(Node& node, Date today) {
         v.reason = value("reason");
         auto record = nlohmann::json::parse(value("record"), nullptr, false);
         if (record.is_object()) {
-          v.name = record.value("name", "");
-          v.id_number = record.value("id_number", "");
+          // Shown masked, as every personal value on screen (policy.h); the accept step reads
+          // the record itself.
+          const model::Catalog& cat = node.ref().catalog();
+          v.name = Mask(*cat.Find(EntityKind::kPerson, "name"), record.value("name", ""));
+          v.id_number =
+              Mask(*cat.Find(EntityKind::kPerson, "id_number"), record.value("id_number", ""));
         }
         if (auto d = Date::Parse(v.out_date); d && v.status == "1")
           v.days_waiting = static_cast<int>(today.DaysSinceEpoch() - d->DaysSinceEpoch());

@@ -17,7 +17,7 @@ struct TransferView {
   crdt::EntityRef ref;
   std::string person;           // entity id in the origin community, hex
   std::string from_community;   // origin
-  std::string name, id_number;  // from the carried record
+  std::string name, id_number;  // from the carried record, masked
   std::string out_date, accept_date;
   std::string status;      // 1 待接收, 2 已接收, 3 已退回
   std::string new_person;  // entity id in the destination, hex

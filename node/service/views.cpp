@@ -33,7 +33,8 @@ std::string DisplayValue(const model::FieldDef& f, const std::string& value) {
   return label.empty() ? value : value + " " + std::string(label);
 }
 
-Result<EntityView> ViewEntity(Node& node, const store::Txn& txn, const crdt::EntityRef& e) {
+Result<EntityView> ViewEntity(Node& node, const store::Txn& txn, const crdt::EntityRef& e,
+                              const ViewOptions& options) {
   EntityView view;
   view.ref = e;
   ASSIGN_OR_RETURN(auto state, node.replica().Entity(txn, e));
@@ -46,10 +47,24 @@ Result<EntityView> ViewEntity(Node& node, const store::Txn& txn, const crdt::Ent
     }
     return it->second ? &*it->second : nullptr;
   };
+  Visibility vis = Visibility::kFull;
+  bool unreadable = false;
+  std::string damage;  // a sealed value that does not authenticate
   auto value_view = [&](const model::FieldDef& def, const crdt::Head& h) -> Result<ValueView> {
     ValueView v;
-    v.value = h.kind == crdt::ValueKind::kText ? h.value : "";
-    v.display = DisplayValue(def, v.value);
+    auto opened = node.replica().OpenValue(txn, e, def.key, h);
+    if (!opened.ok() && opened.status().code() != Code::kCorruption) return opened.status();
+    if (!opened.ok()) damage = opened.status().message();
+    std::optional<std::string> plain = opened.ok() ? *opened : std::nullopt;
+    if (h.kind == crdt::ValueKind::kSealed && !plain) unreadable = true;
+    v.value = plain ? *plain : "";
+    if (vis == Visibility::kMasked) {
+      v.value = Mask(def, v.value);
+      v.display = def.codes && def.cls == model::FieldClass::kOrdinary ? DisplayValue(def, v.value)
+                                                                       : v.value;
+    } else {
+      v.display = DisplayValue(def, v.value);
+    }
     v.tool = h.tool;
     v.hlc = h.hlc;
     v.rank = h.rank;
@@ -67,10 +82,35 @@ Result<EntityView> ViewEntity(Node& node, const store::Txn& txn, const crdt::Ent
     auto it = state.find(def->key);
     if (it == state.end() || it->second.heads.empty()) continue;
     const crdt::FieldState& s = it->second;
+    if (options.unmasked) {
+      vis = Visibility::kFull;
+    } else {
+      Decision d = Decide(node.cert(), Op::kRead, *def, e.community);
+      vis = d.visibility;
+      if (vis == Visibility::kMasked && std::find(options.revealed.begin(), options.revealed.end(),
+                                                  def->key) != options.revealed.end())
+        vis = Visibility::kFull;
+    }
+    if (vis == Visibility::kDenied) {
+      view.withheld.push_back(def->key);
+      continue;
+    }
+    unreadable = false;
     FieldView fv;
     fv.def = def;
     fv.filled = s.winner()->filled();
+    fv.visibility = vis;
     ASSIGN_OR_RETURN(fv.current, value_view(*def, *s.winner()));
+    if (!damage.empty()) {
+      // Shown as damaged, not as a value; the rest of the record stays readable.
+      view.damaged.push_back(def->key + ": " + damage);
+      damage.clear();
+      continue;
+    }
+    if (unreadable) {
+      view.withheld.push_back(def->key);
+      continue;
+    }
     for (const crdt::Head* h : s.siblings()) {
       ASSIGN_OR_RETURN(ValueView v, value_view(*def, *h));
       fv.siblings.push_back(std::move(v));

@@ -47,19 +47,19 @@ std::vector<std::string> DefaultGrants(NodeKind kind, std::optional<model::Depar
     case NodeKind::kTerminal:
       return {s(kCollect), Write(model::Department::kCommunity), s(kRead)};
     case NodeKind::kCommunity:
-      return {s(kCollect), Write(model::Department::kCommunity),
-              s(kRead),    s(kReview),
-              s(kReveal),  s(kRelay),
-              s(kTransfer)};
+      return {s(kCollect),  Write(model::Department::kCommunity),
+              s(kRead),     s(kReview),
+              s(kReveal),   s(kRelay),
+              s(kTransfer), s(kExport)};
     case NodeKind::kDistrict:
-      return {s(kRead), s(kAssess), s(kScore), s(kRelay)};
+      return {s(kRead), s(kAssess), s(kScore), s(kRelay), s(kExport)};
     case NodeKind::kDepartment: {
-      std::vector<std::string> g = {s(kReadOwn), s(kReadBasic), s(kRelay)};
+      std::vector<std::string> g = {s(kReadOwn), s(kReadBasic), s(kRelay), s(kReveal), s(kExport)};
       if (dept) g.insert(g.begin(), Write(*dept));
       return g;
     }
     case NodeKind::kHub:
-      return {s(kRelay), s(kReadAggregate), s(kScore)};
+      return {s(kRelay), s(kReadAggregate), s(kReadBasic), s(kScore), s(kAudit)};
     case NodeKind::kOffice:
       return {s(kEnrol), s(kRevoke), s(kAudit), s(kAssess), s(kReadAggregate), s(kRelay)};
   }

@@ -31,6 +31,7 @@ inline constexpr std::string_view kReadOwn = "read:own";      // own department'
 inline constexpr std::string_view kReadBasic = "read:basic";  // masked identity basics
 inline constexpr std::string_view kReadAggregate = "read:aggregate";
 inline constexpr std::string_view kReveal = "reveal";      // unmasked values, audited
+inline constexpr std::string_view kExport = "export";      // files of records, audited
 inline constexpr std::string_view kRelay = "relay";        // store and forward in scope
 inline constexpr std::string_view kTransfer = "transfer";  // write move-outs to other communities
 inline constexpr std::string_view kAssess = "assess";      // assessment inputs

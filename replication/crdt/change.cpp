@@ -81,6 +81,7 @@ static Result<Bytes> EncodeBody(const ChangeBody& c) {
       notes[i].setCode(c.warnings[i].code);
       notes[i].setMessage(c.warnings[i].message);
     }
+    if (!c.keys.empty()) b.setKeys(schema::DataOf(c.keys));
   });
 }
 
@@ -257,6 +258,14 @@ Result<Change> DecodeRecord(ByteView record, crypto::Suite suite) {
         for (auto n : notes)
           out.warnings.push_back({schema::StringOf(n.getField()), schema::StringOf(n.getCode()),
                                   schema::StringOf(n.getMessage())});
+        bool sealed = false;
+        for (const Write& w : out.writes) sealed |= w.kind == ValueKind::kSealed;
+        auto keys = b.getKeys();
+        if (keys.size() > kMaxKeyBlockBytes) return Status::Corruption("key block too large");
+        if (sealed != (keys.size() > 0))
+          return Status::Corruption(sealed ? "change has sealed writes but no key block"
+                                           : "change has a key block but no sealed write");
+        out.keys.assign(keys.begin(), keys.end());
         return Status::Ok();
       }));
   c.id = crypto::Digest(suite, c.encoded);

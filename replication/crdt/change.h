@@ -42,6 +42,7 @@ struct ChangeBody {
   std::string device;
   std::vector<Write> writes;
   std::vector<Note> warnings;
+  Bytes keys;  // key block of the sealed writes (replication/crdt/seal.h), empty when none
 };
 
 struct Change {
@@ -56,6 +57,7 @@ inline constexpr size_t kMaxChangeBytes = 256 << 10;
 inline constexpr size_t kMaxWrites = 128;
 inline constexpr size_t kMaxPrev = 64;
 inline constexpr size_t kMaxValueBytes = 64 << 10;
+inline constexpr size_t kMaxKeyBlockBytes = 16 << 10;
 
 // Encodes the body canonically, computes the id with the suite's digest and signs it.
 Result<Change> SignChange(ChangeBody body, const crypto::SigningKey& key);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "replication/crdt/seal.h"
+
 namespace shequ::crdt {
 
 bool Head::Before(const Head& o) const {
@@ -10,8 +12,15 @@ bool Head::Before(const Head& o) const {
   return id > o.id;
 }
 
+// Sealed values are equal when their tokens are (replication/crdt/seal.h); ciphertexts of one
+// value differ, since every seal draws a fresh nonce.
 static bool SameValue(const Head& a, const Head& b) {
-  return a.kind == b.kind && a.value == b.value;
+  if (a.kind != b.kind) return false;
+  if (a.kind == ValueKind::kSealed) {
+    auto ta = TokenOf(a.value), tb = TokenOf(b.value);
+    if (ta && tb) return *ta == *tb;
+  }
+  return a.value == b.value;
 }
 
 std::vector<const Head*> FieldState::siblings() const {

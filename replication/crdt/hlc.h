@@ -32,9 +32,10 @@ class HybridClock {
   uint64_t last() const;
   // After a restart: continue from the last stamp persisted (never go back).
   void Restore(uint64_t last);
+  // The wall clock this clock reads (the injected source in tests), in milliseconds.
+  uint64_t WallMs() const;
 
  private:
-  uint64_t WallMs() const;
   std::function<uint64_t()> wall_ms_;
   uint64_t max_ahead_ms_;
   mutable std::mutex mu_;

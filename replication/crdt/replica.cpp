@@ -19,6 +19,12 @@ bool HasPrefix(ByteView key, ByteView prefix) {
   return key.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), key.begin());
 }
 
+std::string SealedIndexKey(const std::array<uint8_t, kTokenBytes>& token) {
+  std::string k(1, '\x01');
+  k.append(reinterpret_cast<const char*>(token.data()), token.size());
+  return k;
+}
+
 bool ParseEntityHex(std::string_view hex, Id16* out) {
   auto r = UnhexFixed<16>(hex);
   if (!r.ok()) return false;
@@ -62,6 +68,13 @@ Result<std::vector<uint8_t>> Replica::Authorize(const Change& c, bool signature_
     return refuse("bad_signature", "change " + Hex(c.id).substr(0, 16) +
                                        ": the signature of node " + cert.name + " does not verify");
   uint64_t ms = HlcMillis(c.body.hlc);
+  if (const trust::Revoked* r = trust_.RevocationOf(c.body.origin);
+      r && c.body.hlc >= r->revocation.at)
+    return refuse("revoked", "change " + Hex(c.id).substr(0, 16) + " of node " + cert.name + " (" +
+                                 cert.id_hex() + ") is dated " + FormatMillis(ms) +
+                                 ", when the node was revoked (from " +
+                                 FormatMillis(HlcMillis(r->revocation.at)) +
+                                 "): " + r->revocation.reason);
   if (ms < cert.not_before)
     return refuse("not_yet_valid", "change dated " + FormatMillis(ms) +
                                        " precedes the certificate of " + cert.name +
@@ -74,7 +87,19 @@ Result<std::vector<uint8_t>> Replica::Authorize(const Change& c, bool signature_
                   "node " + cert.name + " may not write community " + c.body.community);
   std::vector<uint8_t> ranks;
   ranks.reserve(c.body.writes.size());
-  bool collect = cert.Has(trust::grant::kCollect);
+  // A terminal report is the signer's own: its entity id is the signer's node id.
+  if (c.body.kind == model::EntityKind::kTerminalReport && c.body.entity != c.body.origin)
+    return refuse("foreign_report", "node " + cert.name + " writes the terminal report of " +
+                                        Hex(c.body.entity) + ", which is not its own");
+  // Assessment inputs (checklists, innovation scores, leak incidents) are the assessors':
+  // districts and the leading group's office, never the community assessed.
+  if (c.body.kind == model::EntityKind::kAssessmentInput) {
+    if (!cert.Has(trust::grant::kAssess))
+      return refuse("no_write_grant",
+                    "node " + cert.name + " has no assess grant to enter assessment inputs");
+    return std::vector<uint8_t>(c.body.writes.size(), 1);
+  }
+  bool collect = cert.Has(trust::grant::kCollect) || model::IsSelfReport(c.body.kind);
   for (const Write& w : c.body.writes) {
     const model::FieldDef* f = ref_.catalog().Find(c.body.kind, w.field);
     if (!f)
@@ -252,9 +277,15 @@ Status Replica::UpdateIndexes(store::Txn& txn, const EntityRef& e, const model::
     }
   }
   const Head* nw = now.winner();
+  // Indexed by the value, or for a sealed value by a marker byte and its token (an index that
+  // needs the ID number holds no ID number: DESIGN section 4).
   auto value_of = [](const Head* h) -> std::optional<std::string> {
-    if (!h || h->kind != ValueKind::kText || h->value.empty()) return std::nullopt;
-    return h->value;
+    if (!h || h->value.empty()) return std::nullopt;
+    if (h->kind == ValueKind::kText) return h->value;
+    if (h->kind != ValueKind::kSealed) return std::nullopt;
+    auto token = TokenOf(h->value);
+    if (!token) return std::nullopt;
+    return SealedIndexKey(*token);
   };
   std::optional<std::string> before = value_of(old_winner), after = value_of(nw);
   if (before == after) return Status::Ok();
@@ -308,9 +339,38 @@ Result<std::map<std::string, std::string, std::less<>>> Replica::Values(const st
   std::map<std::string, std::string, std::less<>> out;
   for (auto& [k, s] : fields) {
     const Head* w = s.winner();
-    if (w && w->kind == ValueKind::kText) out.emplace(k, w->value);
+    if (!w) continue;
+    ASSIGN_OR_RETURN(std::optional<std::string> v, OpenValue(txn, e, k, *w));
+    if (v) out.emplace(k, std::move(*v));
   }
   return out;
+}
+
+Bytes Replica::Keys::TokenKey(std::string_view community) const {
+  auto it = token_keys.find(community);
+  if (it != token_keys.end()) return it->second;
+  if (!token_master.empty()) return CommunityTokenKey(token_master, community);
+  return {};
+}
+
+Result<std::optional<std::string>> Replica::OpenValue(const store::Txn& txn, const EntityRef& e,
+                                                      std::string_view field, const Head& h) const {
+  switch (h.kind) {
+    case ValueKind::kText:
+      return std::optional<std::string>(h.value);
+    case ValueKind::kAbsent:
+      return std::optional<std::string>();
+    case ValueKind::kSealed:
+      break;
+  }
+  if (!keys_ || !keys_->opener) return std::optional<std::string>();
+  if (pending_) {
+    if (const Change* p = pending_(h.id))
+      return keys_->opener->Open(p->id, p->body.keys, e.entity, e.kind, field, h.value);
+  }
+  ASSIGN_OR_RETURN(std::optional<Change> c, LoadChange(txn, h.id));
+  if (!c) return Status::Corruption("state names a missing change " + Hex(h.id));
+  return keys_->opener->Open(c->id, c->body.keys, e.entity, e.kind, field, h.value);
 }
 
 Result<bool> Replica::Exists(const store::Txn& txn, const EntityRef& e) const {
@@ -389,7 +449,28 @@ static Result<std::vector<EntityRef>> LookupDup(const store::Txn& txn, MDB_dbi d
 Result<std::vector<EntityRef>> Replica::FindByIdNumber(const store::Txn& txn,
                                                        std::string_view id) const {
   if (id.empty()) return std::vector<EntityRef>();
-  return LookupDup(txn, store_.dbi(Db::kIdNumber), AsBytes(id), model::EntityKind::kPerson);
+  ASSIGN_OR_RETURN(std::vector<EntityRef> out, LookupDup(txn, store_.dbi(Db::kIdNumber),
+                                                         AsBytes(id), model::EntityKind::kPerson));
+  if (!keys_) return out;
+  // Sealed ID numbers are indexed by their token, which depends on the community: try every
+  // community whose token key this node holds.
+  std::vector<std::string> communities;
+  if (!keys_->token_master.empty()) {
+    ASSIGN_OR_RETURN(communities, Communities(txn));
+  } else {
+    for (const auto& [c, k] : keys_->token_keys) communities.push_back(c);
+  }
+  for (const std::string& c : communities) {
+    Bytes key = keys_->TokenKey(c);
+    if (key.empty()) continue;
+    std::string ix = SealedIndexKey(ValueToken(key, model::EntityKind::kPerson, "id_number", id));
+    ASSIGN_OR_RETURN(
+        std::vector<EntityRef> hits,
+        LookupDup(txn, store_.dbi(Db::kIdNumber), AsBytes(ix), model::EntityKind::kPerson));
+    for (EntityRef& h : hits)
+      if (h.community == c) out.push_back(std::move(h));
+  }
+  return out;
 }
 
 Result<std::vector<EntityRef>> Replica::FindByCard(const store::Txn& txn,
@@ -459,6 +540,154 @@ Result<Id32> Replica::StateDigest(const store::Txn& txn, std::string_view scope)
   }
   RETURN_IF_ERROR(cur.status());
   return h.Finish();
+}
+
+// ---------------------------------------------------------------- revocations
+
+Result<Replica::RevocationOutcome> Replica::AddRevocation(store::Txn& txn,
+                                                          ByteView signed_revocation) {
+  ASSIGN_OR_RETURN(trust::TrustStore::AddedRevocation added,
+                   trust_.AddRevocation(txn, store_.dbi(Db::kTrust), signed_revocation));
+  RevocationOutcome out{added.revoked, added.fresh, 0};
+  if (!added.fresh) return out;
+  // Of several revocations of one node the earliest is in force.
+  const Id16& node = added.revoked->revocation.node_id;
+  const trust::Revoked* in_force = trust_.RevocationOf(node);
+  ASSIGN_OR_RETURN(out.removed, RemoveRevoked(txn, node, in_force->revocation.at));
+  return out;
+}
+
+Status Replica::RemoveChange(store::Txn& txn, const EntityRef& e, uint64_t hlc, const Id32& id) {
+  RETURN_IF_ERROR(txn.Del(store_.dbi(Db::kByScope), ScopeKey(e.community, hlc, id)).status());
+  RETURN_IF_ERROR(ScopeIndexRemove(store_, txn, e.community, hlc, id));
+  RETURN_IF_ERROR(txn.Del(store_.dbi(Db::kByEntity), ByEntityKey(e, hlc, id)).status());
+  // The arrival log may still name it: whoever reads the log skips changes no longer stored.
+  return txn.Del(store_.dbi(Db::kChanges), id).status();
+}
+
+Result<size_t> Replica::RemoveRevoked(store::Txn& txn, const Id16& node, uint64_t at) {
+  // The node's changes stamped at or after `at`, community by community: by_scope is ordered by
+  // (community, hlc), so each community is read from `at` on only.
+  struct Doomed {
+    EntityRef e;
+    uint64_t hlc = 0;
+    Id32 id{};
+  };
+  std::vector<Doomed> doomed;
+  {
+    ASSIGN_OR_RETURN(store::Cursor cur, store::Cursor::Open(txn, store_.dbi(Db::kByScope)));
+    bool ok = cur.First();
+    while (ok) {
+      ByteView k = cur.key();
+      if (k.size() != kCommunityLen + 8 + 32) return Status::Corruption("by_scope key length");
+      if (GetBE64(k.data() + kCommunityLen) < at) {
+        Bytes from(k.begin(), k.begin() + kCommunityLen);
+        PutBE64(from, at);
+        ok = cur.Seek(from);
+        continue;
+      }
+      Id32 id;
+      std::copy(k.begin() + kCommunityLen + 8, k.end(), id.begin());
+      ASSIGN_OR_RETURN(auto rec, txn.Get(store_.dbi(Db::kChanges), id));
+      if (!rec) return Status::Corruption("by_scope names a missing change " + Hex(id));
+      ASSIGN_OR_RETURN(RecordHeader h, PeekRecord(*rec));
+      if (h.origin == node) {
+        ASSIGN_OR_RETURN(Change c, DecodeRecord(*rec, trust_.city().suite));
+        doomed.push_back(
+            Doomed{EntityRef{c.body.community, c.body.kind, c.body.entity}, c.body.hlc, c.id});
+      }
+      ok = cur.Next();
+    }
+    RETURN_IF_ERROR(cur.status());
+  }
+  std::set<EntityRef> entities;
+  for (const Doomed& d : doomed) {
+    RETURN_IF_ERROR(RemoveChange(txn, d.e, d.hlc, d.id));
+    entities.insert(d.e);
+  }
+  for (const EntityRef& e : entities) RETURN_IF_ERROR(Refold(txn, e));
+  return doomed.size();
+}
+
+Status Replica::Refold(store::Txn& txn, const EntityRef& e) {
+  // Forget the entity's derived records: its index entries (through the old winners), review
+  // entries, superseded marks and state...
+  Bytes entity_key = EntityKey(e);
+  ASSIGN_OR_RETURN(EntityState old, Entity(txn, e));
+  for (const auto& [field, s] : old) {
+    const model::FieldDef* f = ref_.catalog().Find(e.kind, field);
+    if (f) RETURN_IF_ERROR(UpdateIndexes(txn, e, *f, s.winner(), FieldState{}));
+  }
+  std::vector<Bytes> marks;
+  {
+    ASSIGN_OR_RETURN(store::Cursor cur, store::Cursor::Open(txn, store_.dbi(Db::kSuperseded)));
+    for (bool ok = cur.Seek(entity_key); ok && HasPrefix(cur.key(), entity_key); ok = cur.Next())
+      marks.emplace_back(cur.key().begin(), cur.key().end());
+    RETURN_IF_ERROR(cur.status());
+  }
+  for (const Bytes& m : marks) RETURN_IF_ERROR(txn.Del(store_.dbi(Db::kSuperseded), m).status());
+  RETURN_IF_ERROR(txn.Del(store_.dbi(Db::kState), entity_key).status());
+  // ...then fold what remains, as if the removed changes had never arrived (the fold is a
+  // function of the set of changes, so the order does not matter).
+  ASSIGN_OR_RETURN(std::vector<Change> history, History(txn, e));
+  EntityState state;
+  bool folded = false;
+  for (const Change& c : history) {
+    Rejection why;
+    auto ranks = Authorize(c, /*signature_checked=*/true, &why);
+    if (!ranks.ok()) {
+      // Another node revoked in the same step (revocations loaded together): its change goes
+      // too, as its own removal would do.
+      if (why.code != "revoked")
+        return Status::Internal("stored change " + Hex(c.id).substr(0, 16) +
+                                " no longer verifies: " + why.reason);
+      RETURN_IF_ERROR(RemoveChange(txn, e, c.body.hlc, c.id));
+      continue;
+    }
+    RETURN_IF_ERROR(FoldWrites(txn, e, c, *ranks, state));
+    folded = true;
+  }
+  if (!folded) return Status::Ok();
+  return txn.Put(store_.dbi(Db::kState), entity_key, EncodeEntityState(state));
+}
+
+Status Replica::FoldWrites(store::Txn& txn, const EntityRef& e, const Change& c,
+                           const std::vector<uint8_t>& ranks, EntityState& state) {
+  // The register rule of Apply, for a change already recorded (keep the two in step; the
+  // revocation tests compare a refold with a replica that never saw the removed changes).
+  for (size_t i = 0; i < c.body.writes.size(); ++i) {
+    const Write& w = c.body.writes[i];
+    uint8_t rank = ranks[i];
+    const model::FieldDef* f = ref_.catalog().Find(c.body.kind, w.field);
+    if (!f) return Status::Internal("fold of an unauthorized field " + w.field);
+    FieldState& s = state[w.field];
+    std::optional<Head> old_winner;
+    if (!s.heads.empty()) old_winner = s.heads.front();
+    for (const Id32& p : w.prev) {
+      Bytes sk = SupersededKey(e, w.field, p);
+      ASSIGN_OR_RETURN(auto cur, txn.Get(store_.dbi(Db::kSuperseded), sk));
+      if (!cur || (*cur)[0] < rank) {
+        uint8_t r = rank;
+        RETURN_IF_ERROR(txn.Put(store_.dbi(Db::kSuperseded), sk, ByteView(&r, 1)));
+      }
+      s.heads.erase(std::remove_if(s.heads.begin(), s.heads.end(),
+                                   [&](const Head& h) { return h.id == p && h.rank <= rank; }),
+                    s.heads.end());
+    }
+    ASSIGN_OR_RETURN(auto sup,
+                     txn.Get(store_.dbi(Db::kSuperseded), SupersededKey(e, w.field, c.id)));
+    if (!sup || (*sup)[0] < rank) {
+      Head h{c.id, c.body.hlc, rank, c.body.tool, w.kind, w.value};
+      auto pos =
+          std::find_if(s.heads.begin(), s.heads.end(), [&](const Head& o) { return h.Before(o); });
+      s.heads.insert(pos, std::move(h));
+    }
+    auto& tv = s.by_tool[static_cast<size_t>(c.body.tool)];
+    if (!tv || tv->hlc < c.body.hlc || (tv->hlc == c.body.hlc && tv->id < c.id))
+      tv = ToolValue{c.id, c.body.hlc, w.kind, w.value};
+    RETURN_IF_ERROR(UpdateIndexes(txn, e, *f, old_winner ? &*old_winner : nullptr, s));
+  }
+  return Status::Ok();
 }
 
 }  // namespace shequ::crdt

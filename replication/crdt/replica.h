@@ -16,6 +16,7 @@
 #include "replication/crdt/field_state.h"
 #include "replication/crdt/hlc.h"
 #include "replication/crdt/keys.h"
+#include "replication/crdt/seal.h"
 
 namespace shequ::crdt {
 
@@ -25,8 +26,8 @@ enum class Outcome { kApplied, kDuplicate, kRejected };
 struct Rejection {
   Id32 id{};
   Id16 origin{};
-  std::string code;    // malformed, unknown_signer, bad_signature, not_yet_valid, expired,
-                       // out_of_scope, no_write_grant, unknown_field, scope_field
+  std::string code;    // malformed, unknown_signer, bad_signature, revoked, not_yet_valid,
+                       // expired, out_of_scope, no_write_grant, unknown_field, scope_field
   std::string reason;  // human-readable
 };
 
@@ -37,6 +38,28 @@ class Replica {
  public:
   Replica(store::Store& store, trust::TrustStore& trust, const model::Reference& ref)
       : store_(store), trust_(trust), ref_(ref) {}
+
+  // The privacy layer's keys, installed once an operator has unlocked the node's keyring: the
+  // audience secrets that open sealed values, and token keys (per community, or a master from
+  // which every community's is derived) that find an ID number among sealed ones. Without them
+  // sealed values read as unreadable and are left out of Values().
+  struct Keys {
+    std::shared_ptr<Opener> opener;
+    std::map<std::string, Bytes, std::less<>> token_keys;  // community -> token key
+    Bytes token_master;                                    // empty unless city-wide
+    Bytes TokenKey(std::string_view community) const;      // empty when not held
+  };
+  void SetKeys(std::shared_ptr<const Keys> keys) { keys_ = std::move(keys); }
+  // Changes folded in the current transaction whose records are stored only when it commits
+  // (a batch signed after folding): OpenValue finds their key blocks here.
+  void set_pending(std::function<const Change*(const Id32&)> pending) {
+    pending_ = std::move(pending);
+  }
+  const Keys* keys() const { return keys_.get(); }
+  // The plain value of a head: its text, or the opened sealed value; nullopt when absent or
+  // when this node may not open it.
+  Result<std::optional<std::string>> OpenValue(const store::Txn& txn, const EntityRef& e,
+                                               std::string_view field, const Head& h) const;
 
   // Received stamps advance this clock (so local edits sort after what was seen).
   void set_clock(HybridClock* clock) { clock_ = clock; }
@@ -85,7 +108,7 @@ class Replica {
   // Every entity of a kind in the communities starting with `scope`, in key order.
   Status ScanEntities(const store::Txn& txn, std::string_view scope, model::EntityKind kind,
                       const std::function<Status(const EntityRef&, const EntityState&)>& fn) const;
-  // Winner values only (absent values left out).
+  // Winner values only: absent values, and sealed ones this node cannot open, left out.
   Result<std::map<std::string, std::string, std::less<>>> Values(const store::Txn& txn,
                                                                  const EntityRef& e) const;
   Result<bool> Exists(const store::Txn& txn, const EntityRef& e) const;
@@ -103,15 +126,35 @@ class Replica {
   // One digest of the folded state of every community starting with `scope`.
   Result<Id32> StateDigest(const store::Txn& txn, std::string_view scope) const;
 
+  // --- revocations (node/trust/revocation.h)
+  struct RevocationOutcome {
+    const trust::Revoked* revoked = nullptr;
+    bool fresh = false;  // not stored before
+    size_t removed = 0;  // stored changes it invalidated, now removed
+  };
+  // Verifies and stores a signed revocation; a new one removes what it invalidates
+  // (RemoveRevoked). PermissionDenied when the city root did not sign it.
+  Result<RevocationOutcome> AddRevocation(store::Txn& txn, ByteView signed_revocation);
+  // Removes the stored changes of `node` stamped at or after `at` (changes, by_scope and its
+  // blocks, by_entity) and folds every entity they wrote again from its remaining changes, so
+  // that the state is what it would be had they never arrived. Returns how many went.
+  Result<size_t> RemoveRevoked(store::Txn& txn, const Id16& node, uint64_t at);
+
  private:
   Status AppendLog(store::Txn& txn, const Id32& id);
   Status UpdateIndexes(store::Txn& txn, const EntityRef& e, const model::FieldDef& f,
                        const Head* old_winner, const FieldState& now);
+  Status RemoveChange(store::Txn& txn, const EntityRef& e, uint64_t hlc, const Id32& id);
+  Status Refold(store::Txn& txn, const EntityRef& e);
+  Status FoldWrites(store::Txn& txn, const EntityRef& e, const Change& c,
+                    const std::vector<uint8_t>& ranks, EntityState& state);
 
   store::Store& store_;
   trust::TrustStore& trust_;
   const model::Reference& ref_;
   HybridClock* clock_ = nullptr;
+  std::shared_ptr<const Keys> keys_;
+  std::function<const Change*(const Id32&)> pending_;
 };
 
 }  // namespace shequ::crdt

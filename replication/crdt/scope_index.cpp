@@ -103,6 +103,48 @@ Status ScopeIndexInsert(store::Store& store, store::Txn& txn, std::string_view c
   return txn.Put(blocks, second_key, BlockValue(count - kScopeBlockSize, second_sum));
 }
 
+Status ScopeIndexRemove(store::Store& store, store::Txn& txn, std::string_view community,
+                        uint64_t hlc, const Id32& id) {
+  MDB_dbi blocks = store.dbi(Db::kScopeBlocks);
+  Bytes key = ScopeKey(community, hlc, id);
+  Bytes prefix = ToBytes(community);
+  ASSIGN_OR_RETURN(store::Cursor cur, store::Cursor::Open(txn, blocks));
+  // The block holding the item: the one it starts, or the last one starting before it.
+  bool found = cur.Seek(key);
+  bool starts_block =
+      found && std::equal(key.begin(), key.end(), cur.key().begin(), cur.key().end());
+  bool have_block = starts_block;
+  if (!starts_block) {
+    if (found) {
+      have_block = cur.Prev() && HasPrefix(cur.key(), prefix);
+    } else {
+      have_block = cur.Last() && HasPrefix(cur.key(), prefix);
+    }
+  }
+  RETURN_IF_ERROR(cur.status());
+  if (!have_block)
+    return Status::Corruption("change " + Hex(id).substr(0, 16) + " of community " +
+                              std::string(community) + " is in no scope block");
+  Bytes block_key(cur.key().begin(), cur.key().end());
+  size_t count = 0;
+  IdSum sum;
+  RETURN_IF_ERROR(ParseBlockValue(cur.value(), &count, &sum));
+  --count;
+  sum.Subtract(id);
+  if (!starts_block) return txn.Put(blocks, block_key, BlockValue(count, sum));
+  RETURN_IF_ERROR(txn.Del(blocks, block_key).status());
+  if (count == 0) return Status::Ok();
+  // The block now starts at the item that followed the removed one.
+  ASSIGN_OR_RETURN(store::Cursor items, store::Cursor::Open(txn, store.dbi(Db::kByScope)));
+  if (!items.Seek(key) || !HasPrefix(items.key(), prefix) || items.key().size() != kItemKeyLen) {
+    RETURN_IF_ERROR(items.status());
+    return Status::Corruption("scope block of community " + std::string(community) +
+                              " counts more items than exist");
+  }
+  Bytes next(items.key().begin(), items.key().end());
+  return txn.Put(blocks, next, BlockValue(count, sum));
+}
+
 Result<std::unique_ptr<CommunityStorage>> CommunityStorage::Open(store::Store& store,
                                                                  const store::Txn& txn,
                                                                  std::string_view community) {

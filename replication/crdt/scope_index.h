@@ -22,6 +22,11 @@ inline constexpr size_t kScopeBlockSize = 64;
 // Records a change just put into by_scope. REQUIRES: txn is a write transaction of `store`.
 Status ScopeIndexInsert(store::Store& store, store::Txn& txn, std::string_view community,
                         uint64_t hlc, const Id32& id);
+// Forgets a change just deleted from by_scope (a revoked node's change being removed): its
+// block loses one item (a block left empty goes; a block whose first item it was starts at the
+// next item). REQUIRES: a write transaction of `store`; the item is no longer in by_scope.
+Status ScopeIndexRemove(store::Store& store, store::Txn& txn, std::string_view community,
+                        uint64_t hlc, const Id32& id);
 
 // A reconciliation Storage over one community's changes as seen by `txn`, which must stay open
 // (and unchanged) while the storage is used.

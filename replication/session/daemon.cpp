@@ -15,7 +15,7 @@ using transport::LinkEvent;
 using transport::LinkEventKind;
 using transport::PeerId;
 
-// ---------------------------------------------------------------- contact and peer records
+// ---------------------------------------------------------------- contact
 
 std::string Contact::ToString() const { return endpoint + "#" + Hex(curve_key); }
 
@@ -37,47 +37,20 @@ Result<Contact> Contact::Parse(std::string_view text) {
   return c;
 }
 
-Bytes PeerRecord::Encode() const {
-  Bytes out;
-  out.push_back(1);
-  PutString(out, name);
-  for (uint64_t v : {last_contact, last_sync, changes_sent, changes_received, rejected, bytes_sent,
-                     bytes_received, sessions, syncs, log_synced})
-    PutVarint(out, v);
-  PutString(out, last_error);
-  return out;
-}
-
-Result<PeerRecord> PeerRecord::Decode(ByteView b) {
-  ByteReader r(b);
-  PeerRecord p;
-  uint8_t version = 0;
-  std::string_view name, error;
-  if (!r.Byte(&version) || version != 1 || !r.String(&name))
-    return Status::Corruption("peer record");
-  p.name = std::string(name);
-  for (uint64_t* v :
-       {&p.last_contact, &p.last_sync, &p.changes_sent, &p.changes_received, &p.rejected,
-        &p.bytes_sent, &p.bytes_received, &p.sessions, &p.syncs, &p.log_synced})
-    if (!r.Varint(v)) return Status::Corruption("peer record");
-  if (!r.String(&error) || !r.done()) return Status::Corruption("peer record");
-  p.last_error = std::string(error);
-  return p;
-}
-
-Result<std::vector<std::pair<Id16, PeerRecord>>> ReadPeers(service::Node& node) {
-  std::vector<std::pair<Id16, PeerRecord>> out;
-  ASSIGN_OR_RETURN(store::ReadTxn r, node.store().BeginRead());
-  ASSIGN_OR_RETURN(store::Cursor cur, store::Cursor::Open(r, node.store().dbi(store::Db::kPeers)));
-  for (bool ok = cur.First(); ok; ok = cur.Next()) {
-    if (cur.key().size() != 16) continue;
-    Id16 id;
-    std::copy(cur.key().begin(), cur.key().end(), id.begin());
-    ASSIGN_OR_RETURN(PeerRecord p, PeerRecord::Decode(cur.value()));
-    out.emplace_back(id, std::move(p));
-  }
-  RETURN_IF_ERROR(cur.status());
-  return out;
+transport::AdmitFn TrustAdmission(const trust::TrustStore& trust,
+                                  std::function<uint64_t()> wall_ms) {
+  return [&trust, wall_ms = std::move(wall_ms)](const Bytes& key) -> transport::AdmitDecision {
+    const trust::Signer* s = trust.FindByCurveKey(key);
+    if (!s) return transport::AdmitDecision::Refuse("no certificate of this city has this key");
+    if (const trust::Revoked* r = trust.RevocationOf(s->cert.node_id))
+      return transport::AdmitDecision::Refuse(
+          "the certificate of " + s->cert.name +
+          " is revoked: " + Utf8Prefix(r->revocation.reason, 60));
+    if (!s->cert.ValidAt(wall_ms ? wall_ms() : NowMillis()))
+      return transport::AdmitDecision::Refuse("the certificate of " + s->cert.name +
+                                              " is not valid now");
+    return transport::AdmitDecision::Admit();
+  };
 }
 
 // ---------------------------------------------------------------- the daemon
@@ -106,6 +79,7 @@ struct Daemon::Impl {
     uint64_t log_at_start = 0;
     uint64_t log_pushed = 0;  // local log position pushed to this peer (live sessions)
     bool reported_sync = false;
+    bool usage_reported = false;
     bool holds_slot = false;
     // What Remember() has already added to the peer record.
     uint64_t recorded_sent = 0, recorded_received = 0, recorded_rejected = 0;
@@ -136,6 +110,7 @@ struct Daemon::Impl {
   std::vector<DialerState> dialers;
   transport::FullSyncLimiter limiter;
   uint64_t log_seen = 0;
+  uint64_t revocations_seen = 0, next_revocation_poll = 0;
   std::vector<PeerReport>* reports = nullptr;
 
   void Log(const std::string& line) {
@@ -155,15 +130,7 @@ struct Daemon::Impl {
   }
 
   Status Start() {
-    auto admit = [this](const Bytes& key) -> transport::AdmitDecision {
-      const trust::Signer* s = node.trust().FindByCurveKey(key);
-      if (!s) return transport::AdmitDecision::Refuse("no certificate of this city has this key");
-      if (!s->cert.ValidAt(NowMillis()))
-        return transport::AdmitDecision::Refuse("the certificate of " + s->cert.name +
-                                                " is not valid now");
-      return transport::AdmitDecision::Admit();
-    };
-    ASSIGN_OR_RETURN(network, transport::Network::Create(admit));
+    ASSIGN_OR_RETURN(network, transport::Network::Create(TrustAdmission(node.trust())));
     transport::CurveKeyPair keys{node.cert().curve_key, node.curve_secret()};
     if (o.listen) {
       ASSIGN_OR_RETURN(transport::Listener l,
@@ -183,7 +150,84 @@ struct Daemon::Impl {
       dialers.push_back(std::move(d));
     }
     log_seen = LogPosition();
+    revocations_seen = node.trust().revocation_generation();
     return Status::Ok();
+  }
+
+  // ---- revocations
+  static std::string ErrorText(const std::vector<wire::Message>& out) {
+    for (const wire::Message& m : out)
+      if (const auto* e = std::get_if<wire::Error>(&m.body)) return e->text;
+    return "";
+  }
+
+  // Revocations stored by another process on this replica (`shequ trust import`, `changes
+  // import`) are learned by polling the trust database; the changes they invalidate that this
+  // process accepted meanwhile are removed. Whenever a revocation is learned, by whatever way,
+  // every session with the revoked node ends with Error{revoked}.
+  void WatchRevocations() {
+    uint64_t now = SteadyMs();
+    if (now >= next_revocation_poll) {
+      next_revocation_poll = now + 250;
+      std::vector<const trust::Revoked*> fresh;
+      {
+        auto r = node.store().BeginRead();
+        if (r.ok()) {
+          auto got = node.trust().RefreshRevocations(*r, node.store().dbi(store::Db::kTrust));
+          if (got.ok())
+            fresh = std::move(*got);
+          else
+            Log("cannot read revocations: " + got.status().ToString());
+        }
+      }
+      for (const trust::Revoked* rev : fresh) {
+        const Id16& id = rev->revocation.node_id;
+        size_t removed = 0;
+        Status st = node.store().Write([&](store::Txn& txn) -> Status {
+          const trust::Revoked* in_force = node.trust().RevocationOf(id);
+          ASSIGN_OR_RETURN(removed, node.replica().RemoveRevoked(txn, id, in_force->revocation.at));
+          return Status::Ok();
+        });
+        if (!st.ok()) {
+          Log("cannot apply the revocation of " + rev->revocation.node_hex() + ": " +
+              st.ToString());
+          continue;
+        }
+        Log("learned the revocation of node " + rev->revocation.node_hex() + " (" +
+            rev->revocation.reason + "); removed " + std::to_string(removed) + " of its changes");
+      }
+    }
+    uint64_t generation = node.trust().revocation_generation();
+    if (generation == revocations_seen) return;
+    revocations_seen = generation;
+    for (auto it = accepted.begin(); it != accepted.end();) {
+      Conn& c = it->second;
+      PeerId peer = it->first;
+      std::vector<wire::Message> out =
+          c.session ? c.session->CheckRevoked() : std::vector<wire::Message>{};
+      if (out.empty()) {
+        ++it;
+        continue;
+      }
+      Log("closing the session with " + PeerName(c, "a peer") + ": " + ErrorText(out));
+      SendAll(c, out, [&](const Bytes& b) { return listener->Send(peer, b); });
+      EndSession(c, "a peer");
+      it = accepted.erase(it);
+    }
+    for (DialerState& d : dialers) {
+      if (d.finished || !d.conn.session) continue;
+      std::vector<wire::Message> out = d.conn.session->CheckRevoked();
+      if (out.empty()) continue;
+      Log("closing the session with " + PeerName(d.conn, d.contact.endpoint) + ": " +
+          ErrorText(out));
+      SendAll(d.conn, out, [&](const Bytes& b) { return d.dialer->Send(b); });
+      EndSession(d.conn, d.contact.endpoint);
+      if (o.once) {
+        FinishDialer(d, d.conn.session->error());
+      } else {
+        d.next_hello = now + 60000;  // a new session would be refused at its Accept
+      }
+    }
   }
 
   // Peer record bookkeeping at the end of a session or when it syncs.
@@ -227,6 +271,25 @@ struct Daemon::Impl {
     c.recorded_bytes_sent = c.bytes_sent;
     c.recorded_bytes_received = c.bytes_received;
     c.recorded_session = true;
+  }
+
+  // A completed sync: counted in the node's usage; a terminal then writes its usage report.
+  void AfterSync(Conn& c) {
+    Status st = node.store().Write(
+        [&](store::Txn& txn) { return service::RecordSync(node, txn, node.clock().WallMs()); });
+    if (!st.ok()) Log("cannot count the sync in the usage counters: " + st.ToString());
+    if (!o.usage_report || node.cert().kind != trust::NodeKind::kTerminal) return;
+    bool written = false;
+    st = node.store().Write([&](store::Txn& txn) -> Status {
+      ASSIGN_OR_RETURN(written, service::ReportUsage(node, txn, *o.usage_report));
+      return Status::Ok();
+    });
+    if (!st.ok()) {
+      Log("cannot write the usage report: " + st.ToString());
+      return;
+    }
+    c.usage_reported = written;
+    if (written) Log("wrote the usage report");
   }
 
   void Summarize(Conn& c, const std::string& name) {
@@ -292,6 +355,7 @@ struct Daemon::Impl {
       c.reported_sync = true;
       Summarize(c, name);
       Remember(c, true);
+      AfterSync(c);
       if (c.holds_slot && c.session->peer()) limiter.Release(c.session->peer()->node_id);
       c.holds_slot = false;
     }
@@ -300,7 +364,8 @@ struct Daemon::Impl {
   void EndSession(Conn& c, const std::string& fallback_name) {
     if (!c.session) return;
     std::string name = PeerName(c, fallback_name);
-    if (!c.session->synced())
+    // A live session ends quietly when the link goes; a refusal (a revocation) is worth a line.
+    if (!c.session->synced() || c.session->error().code() == Code::kPermissionDenied)
       Log("session with " + name + " ended: " + c.session->error().ToString());
     Remember(c, false);
     if (c.holds_slot && c.session->peer()) limiter.Release(c.session->peer()->node_id);
@@ -382,6 +447,7 @@ struct Daemon::Impl {
     d.report.frames_sent = d.conn.frames_sent;
     d.report.frames_received = d.conn.frames_received;
     d.report.seconds = static_cast<double>(SteadyMs() - d.conn.started) / 1000;
+    d.report.usage_reported = d.conn.usage_reported;
     d.finished = true;
   }
 
@@ -477,8 +543,12 @@ struct Daemon::Impl {
       PeerId p = peer;
       PushTo(c, [&](const Bytes& b) { return listener->Send(p, b); });
     }
-    for (DialerState& d : dialers)
+    for (DialerState& d : dialers) {
+      // A finished dialer (once) pushes nothing more: its socket is about to close, and what
+      // was stored after its sync (the usage report) goes with the next sync.
+      if (d.finished) continue;
       PushTo(d.conn, [&](const Bytes& b) { return d.dialer->Send(b); });
+    }
   }
 
   void Timeouts() {
@@ -550,6 +620,7 @@ struct Daemon::Impl {
           if (d.finished) break;
         }
       }
+      WatchRevocations();
       PushNew();
       Timeouts();
       if (o.once && !dialers.empty() &&

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "node/service/node.h"
+#include "node/service/peers.h"
+#include "node/service/usage.h"
 #include "replication/session/session.h"
 #include "replication/transport/transport.h"
 
@@ -26,18 +28,14 @@ struct Contact {
 };
 
 // What a node remembers about a peer (the `peers` database, docs/STORAGE.md).
-struct PeerRecord {
-  std::string name;
-  uint64_t last_contact = 0, last_sync = 0;  // ms
-  uint64_t changes_sent = 0, changes_received = 0, rejected = 0;
-  uint64_t bytes_sent = 0, bytes_received = 0;
-  uint64_t sessions = 0, syncs = 0;
-  uint64_t log_synced = 0;  // local log position everything up to which the peer has
-  std::string last_error;
-  Bytes Encode() const;
-  static Result<PeerRecord> Decode(ByteView b);
-};
-Result<std::vector<std::pair<Id16, PeerRecord>>> ReadPeers(service::Node& node);
+using service::PeerRecord;
+using service::ReadPeers;
+
+// Who may connect to a node's listeners: the ZAP handler admits a CURVE key only when it is the
+// key of a certificate this node holds, valid now and not revoked. Thread-safe (it runs on the
+// network's ZAP thread); `trust` must outlive the network.
+transport::AdmitFn TrustAdmission(const trust::TrustStore& trust,
+                                  std::function<uint64_t()> wall_ms = nullptr);
 
 struct PeerReport {
   std::string peer;  // name (or endpoint until known)
@@ -46,6 +44,7 @@ struct PeerReport {
   Stats stats;
   uint64_t bytes_sent = 0, bytes_received = 0, frames_sent = 0, frames_received = 0;
   double seconds = 0;
+  bool usage_reported = false;  // a terminal wrote its usage report after this sync
 };
 
 struct DaemonOptions {
@@ -57,6 +56,10 @@ struct DaemonOptions {
   transport::SocketOptions socket;
   Config session;
   std::function<void(const std::string&)> log;  // one line per event; null = silent
+  // Each completed sync is counted in the node's usage (service::RecordSync); a terminal then
+  // writes its usage report with these options, which the live push or the next sync carries
+  // to its peers. nullopt: no report.
+  std::optional<service::UsageReportOptions> usage_report = service::UsageReportOptions{};
 };
 
 class Daemon {

@@ -137,6 +137,9 @@ Result<std::unique_ptr<reconcile::VectorStorage>> Session::TrustItems() const {
   auto v = std::make_unique<reconcile::VectorStorage>();
   for (const trust::Signer* s : node_.trust().All())
     RETURN_IF_ERROR(v->Insert(s->cert.not_before, s->digest));
+  // Revocations are items of the trust set too, stamped with the time they take effect.
+  for (const trust::Revoked* r : node_.trust().Revocations())
+    RETURN_IF_ERROR(v->Insert(crdt::HlcMillis(r->revocation.at), r->digest));
   RETURN_IF_ERROR(v->Seal());
   return v;
 }
@@ -212,9 +215,30 @@ Result<Msgs> Session::ReplayEarly(ByteView peer_key) {
   return out;
 }
 
+std::string Session::RevokedText(const trust::Revoked& r) const {
+  return "node " + (peer_ ? peer_->name + " (" + peer_->id_hex() + ")" : r.revocation.node_hex()) +
+         " is revoked (its changes from " + FormatMillis(crdt::HlcMillis(r.revocation.at)) +
+         " are refused): " + r.revocation.reason;
+}
+
+std::optional<Msgs> Session::RefuseIfRevoked() {
+  if (!peer_ || phase_ == Phase::kClosed) return std::nullopt;
+  const trust::Revoked* r = node_.trust().RevocationOf(peer_->node_id);
+  if (!r) return std::nullopt;
+  return Fail(ErrorCode::kRevoked, RevokedText(*r));
+}
+
+Msgs Session::CheckRevoked() {
+  auto refused = RefuseIfRevoked();
+  return refused ? std::move(*refused) : Msgs{};
+}
+
 Result<Msgs> Session::Handle(const Message& m, ByteView peer_key) {
   if (phase_ == Phase::kClosed) return Msgs{};
   if (m.session != id_) return Msgs{};  // a stale message of an earlier session
+  // A peer revoked while connected (the revocation came through another session, a bundle or
+  // `shequ trust import`) is answered no more.
+  if (auto refused = RefuseIfRevoked()) return std::move(*refused);
   // Until the handshake is done only the handshake messages are welcome.
   bool handshake =
       std::holds_alternative<wire::Hello>(m.body) || std::holds_alternative<wire::Accept>(m.body) ||
@@ -280,6 +304,7 @@ Result<Msgs> Session::OnHello(const wire::Hello& h, ByteView peer_key) {
     bool expired = st.message().find("not valid now") != std::string::npos;
     return Fail(expired ? ErrorCode::kExpired : ErrorCode::kNotEnrolled, st.message());
   }
+  if (auto refused = RefuseIfRevoked()) return std::move(*refused);
   stats_.skew_ms = node_.clock().Observe(h.hlc).skew_ms;
   scopes_ = Intersect(node_.cert().scopes, peer_->scopes);
   // The peer asks for what its certificate covers; never more.
@@ -319,6 +344,7 @@ Result<Msgs> Session::OnAccept(const wire::Accept& a, ByteView peer_key) {
       return st;
     return Fail(ErrorCode::kNotEnrolled, st.message());
   }
+  if (auto refused = RefuseIfRevoked()) return std::move(*refused);
   stats_.skew_ms = node_.clock().Observe(a.hlc).skew_ms;
   // The listener's intersection, checked against ours.
   std::vector<std::string> ours = Intersect(node_.cert().scopes, peer_->scopes);
@@ -368,9 +394,12 @@ Result<Msgs> Session::OnReconcile(const wire::Reconcile& rm) {
   ++r.rounds;
   stats_.reconcile_rounds = std::max(stats_.reconcile_rounds, r.rounds + 1);
   if (rm.community == kTrustSet) {
-    for (const Id32& d : have)
+    for (const Id32& d : have) {
       if (const trust::Signer* s = node_.trust().FindByDigest(d))
         missing_certs_.push_back(s->encoded);
+      else if (const trust::Revoked* rev = node_.trust().FindRevocationByDigest(d))
+        missing_revocations_.push_back(rev->encoded);
+    }
     // Certificates we lack are requested like changes; the listener answers with Certificates.
     need_.insert(need_.end(), need.begin(), need.end());
   } else {
@@ -390,11 +419,18 @@ Result<Msgs> Session::OnReconcile(const wire::Reconcile& rm) {
   stats_.need = need_.size();
   phase_ = Phase::kTransfer;
   Msgs out;
-  for (size_t i = 0; i < missing_certs_.size(); i += wire::kMaxCertificates) {
+  // The trust set first (certificates and revocations the peer lacks), so that the changes
+  // after it are judged by the same certificates and revocations on both sides.
+  for (size_t i = 0; i < std::max(missing_certs_.size(), missing_revocations_.size());
+       i += wire::kMaxCertificates) {
+    static_assert(wire::kMaxCertificates == wire::kMaxRevocations);
     wire::Certificates c;
     for (size_t k = i; k < std::min(missing_certs_.size(), i + wire::kMaxCertificates); ++k)
       c.certificates.push_back(missing_certs_[k]);
+    for (size_t k = i; k < std::min(missing_revocations_.size(), i + wire::kMaxRevocations); ++k)
+      c.revocations.push_back(missing_revocations_[k]);
     stats_.certificates_sent += c.certificates.size();
+    stats_.revocations_sent += c.revocations.size();
     out.push_back(Out(std::move(c)));
   }
   RETURN_IF_ERROR(Pump(&out));
@@ -476,23 +512,25 @@ Result<Msgs> Session::OnChangeRequest(const wire::ChangeRequest& req) {
   // Certificates asked for by digest (the trust set), then changes.
   wire::Certificates certs;
   std::vector<Id32> changes;
+  auto flush_certs = [&] {
+    stats_.certificates_sent += certs.certificates.size();
+    stats_.revocations_sent += certs.revocations.size();
+    out.push_back(Out(std::move(certs)));
+    certs = wire::Certificates{};
+  };
   for (const Id32& id : req.ids) {
     if (const trust::Signer* s = node_.trust().FindByDigest(id)) {
       certs.certificates.push_back(s->encoded);
       certs_sent_.insert(s->cert.node_id);
-      if (certs.certificates.size() == wire::kMaxCertificates) {
-        stats_.certificates_sent += certs.certificates.size();
-        out.push_back(Out(std::move(certs)));
-        certs = wire::Certificates{};
-      }
+      if (certs.certificates.size() == wire::kMaxCertificates) flush_certs();
+    } else if (const trust::Revoked* r = node_.trust().FindRevocationByDigest(id)) {
+      certs.revocations.push_back(r->encoded);
+      if (certs.revocations.size() == wire::kMaxRevocations) flush_certs();
     } else {
       changes.push_back(id);
     }
   }
-  if (!certs.certificates.empty()) {
-    stats_.certificates_sent += certs.certificates.size();
-    out.push_back(Out(std::move(certs)));
-  }
+  if (!certs.certificates.empty() || !certs.revocations.empty()) flush_certs();
   RETURN_IF_ERROR(AppendBatches(changes, /*push=*/false, &out));
   if (phase_ == Phase::kReconcile) phase_ = Phase::kTransfer;
   return out;
@@ -640,15 +678,38 @@ Result<Msgs> Session::OnAck(const wire::Ack& a) {
 }
 
 Result<Msgs> Session::OnCertificates(const wire::Certificates& c) {
+  uint64_t certificates = 0, revocations = 0, removed = 0;
   Status st = node_.store().Write([&](store::Txn& txn) -> Status {
+    certificates = revocations = removed = 0;
     for (const Bytes& cert : c.certificates) {
       auto added = node_.trust().Add(txn, node_.store().dbi(store::Db::kTrust), cert);
-      if (added.ok()) ++stats_.certificates_received;
+      if (added.ok()) ++certificates;
       // A refused certificate is not fatal: the changes it signs will be rejected and logged.
+    }
+    for (const Bytes& rev : c.revocations) {
+      auto added = node_.replica().AddRevocation(txn, rev);
+      if (!added.ok()) {
+        // A revocation the root did not sign (or a damaged one) changes nothing but the
+        // security log.
+        if (added.status().code() != Code::kPermissionDenied &&
+            added.status().code() != Code::kCorruption)
+          return added.status();
+        crdt::Rejection why{crypto::Sha256(rev), peer_ ? peer_->node_id : Id16{}, "bad_revocation",
+                            added.status().message()};
+        RETURN_IF_ERROR(node_.replica().LogRejection(txn, why, rev));
+        continue;
+      }
+      if (added->fresh) ++revocations;
+      removed += added->removed;
     }
     return Status::Ok();
   });
   if (!st.ok()) return st;
+  stats_.certificates_received += certificates;
+  stats_.revocations_received += revocations;
+  stats_.revoked_removed += removed;
+  // The peer itself may be what was just revoked.
+  if (auto refused = RefuseIfRevoked()) return std::move(*refused);
   return Msgs{};
 }
 

@@ -63,6 +63,8 @@ struct Stats {
   uint64_t record_bytes_sent = 0, record_bytes_received = 0;  // the changes themselves
   uint64_t applied = 0, duplicates = 0, rejected = 0;
   uint64_t certificates_sent = 0, certificates_received = 0;
+  uint64_t revocations_sent = 0, revocations_received = 0;  // new to the receiver
+  uint64_t revoked_removed = 0;  // stored changes the received revocations invalidated
   uint64_t batches_sent = 0, batches_acked = 0;
   uint64_t reconcile_rounds = 0;  // the longest chain of reconcile replies (round trips)
   // Round trips the dialer waited for: the hello (unless reconciliation went with it), the
@@ -94,6 +96,9 @@ class Session {
   Result<std::vector<wire::Message>> OnStored(const std::vector<Id32>& ids);
   // The peer fell silent or the link broke.
   void Abandon(const std::string& why);
+  // When the peer has been revoked since the handshake (a revocation that came another way):
+  // closes the session and returns the Error{revoked} to send it; else nothing.
+  std::vector<wire::Message> CheckRevoked();
 
   Phase phase() const { return phase_; }
   bool synced() const { return synced_; }
@@ -116,6 +121,8 @@ class Session {
   };
 
   std::vector<wire::Message> Fail(wire::ErrorCode code, const std::string& text);
+  std::optional<std::vector<wire::Message>> RefuseIfRevoked();
+  std::string RevokedText(const trust::Revoked& r) const;
   wire::Message Out(wire::Body body) const { return wire::Message{id_, std::move(body)}; }
   Status VerifyPeer(const Bytes& cert_bytes, ByteView peer_key);
   bool InScope(std::string_view community) const;
@@ -164,6 +171,7 @@ class Session {
   std::vector<Id32> have_, need_;
   size_t have_pos_ = 0, need_pos_ = 0;  // how far the transfer has got through them
   std::vector<Bytes> missing_certs_;    // trust set: the peer lacks these (dialer sends them)
+  std::vector<Bytes> missing_revocations_;
 
   uint64_t next_seq_ = 1;
   std::set<uint64_t> unacked_;           // batches we sent and await acks for

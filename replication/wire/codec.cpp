@@ -101,6 +101,15 @@ Status CheckBody(const Certificates& m) {
   if (m.certificates.size() > kMaxCertificates)
     return TooBig("certificates: " + N(m.certificates.size()) + ", at most " + N(kMaxCertificates));
   for (const Bytes& c : m.certificates) RETURN_IF_ERROR(CheckCertificate(c, "certificates"));
+  if (m.revocations.size() > kMaxRevocations)
+    return TooBig("certificates: " + N(m.revocations.size()) + " revocations, at most " +
+                  N(kMaxRevocations));
+  for (const Bytes& r : m.revocations) {
+    if (r.empty()) return Bad("certificates: empty revocation");
+    if (r.size() > kMaxRevocationBytes)
+      return TooBig("certificates: revocation of " + N(r.size()) + " bytes, at most " +
+                    N(kMaxRevocationBytes));
+  }
   return Status::Ok();
 }
 Status CheckBody(const Reconcile& m) {
@@ -210,9 +219,11 @@ Result<Body> ReadBody(s::Envelope::Body::Reader b) {
       return Body(Busy{b.getBusy().getRetryAfterMs()});
     case s::Envelope::Body::CERTIFICATES: {
       Certificates m;
-      ASSIGN_OR_RETURN(m.certificates,
-                       ReadDataList(b.getCertificates().getCertificates(), kMaxCertificates,
-                                    kMaxCertificateBytes, "certificates"));
+      auto c = b.getCertificates();
+      ASSIGN_OR_RETURN(m.certificates, ReadDataList(c.getCertificates(), kMaxCertificates,
+                                                    kMaxCertificateBytes, "certificates"));
+      ASSIGN_OR_RETURN(m.revocations, ReadDataList(c.getRevocations(), kMaxRevocations,
+                                                   kMaxRevocationBytes, "revocations"));
       return Body(std::move(m));
     }
     case s::Envelope::Body::RECONCILE: {
@@ -300,7 +311,10 @@ struct BodyWriter {
   void operator()(const Accept& m) { WriteHandshake(b.initAccept(), m); }
   void operator()(const Busy& m) { b.initBusy().setRetryAfterMs(m.retry_after_ms); }
   void operator()(const Certificates& m) {
-    WriteDataList(b.initCertificates().initCertificates(m.certificates.size()), m.certificates);
+    auto w = b.initCertificates();
+    WriteDataList(w.initCertificates(m.certificates.size()), m.certificates);
+    if (!m.revocations.empty())
+      WriteDataList(w.initRevocations(m.revocations.size()), m.revocations);
   }
   void operator()(const Reconcile& m) {
     auto w = b.initReconcile();
@@ -358,6 +372,7 @@ size_t EstimateWords(const Message& m) {
           add_scopes(body.scopes);
         } else if constexpr (std::is_same_v<T, Certificates>) {
           add_list(body.certificates);
+          add_list(body.revocations);
         } else if constexpr (std::is_same_v<T, Reconcile>) {
           bytes += body.community.size() + body.message.size();
         } else if constexpr (std::is_same_v<T, ChangeRequest>) {

@@ -32,6 +32,8 @@ inline constexpr size_t kMaxRecordBytes = (256u << 10) + 1024;
 inline constexpr size_t kMaxBatchRecords = 8192;
 inline constexpr size_t kMaxCertificateBytes = 8u << 10;
 inline constexpr size_t kMaxCertificates = 128;
+inline constexpr size_t kMaxRevocationBytes = 2u << 10;  // trust::kMaxRevocationBytes
+inline constexpr size_t kMaxRevocations = 128;
 inline constexpr size_t kMaxScopes = 512;  // a node may hold every community of a city
 inline constexpr size_t kMaxRequestIds = 16384;
 inline constexpr size_t kMaxReconcileBytes = 1u << 20;
@@ -67,6 +69,7 @@ struct Busy {
 
 struct Certificates {
   std::vector<Bytes> certificates;
+  std::vector<Bytes> revocations;
   bool operator==(const Certificates&) const = default;
 };
 

@@ -30,9 +30,11 @@ struct Busy {
   retryAfterMs @0 :UInt32;
 }
 
-# Certificates the receiver may need to verify changes that follow (relayed changes).
+# Certificates the receiver may need to verify changes that follow (relayed changes), and the
+# revocations of the trust set the receiver lacks.
 struct Certificates {
   certificates @0 :List(Data);  # signed certificates
+  revocations @1 :List(Data);   # signed revocations (trust::Revocation::Encode)
 }
 
 # One Negentropy V1 message (docs/RECONCILE.md) of the reconciliation of one community.

@@ -1,7 +1,8 @@
 // Real `shequ run` processes on loopback: a hub, a district, two communities and two terminals.
 // Offline edits, partitions (processes stopped), conflicting edits, heal: all converge. A
 // transfer cut at about half resumes with the other half. Refusals: a node of another city, a
-// client without the peer's key, garbage on the port.
+// client without the peer's key, garbage on the port. A terminal revoked while it runs. The city
+// is Ed25519 or, with SHEQU_TEST_SUITE=sm2, SM2/SM3.
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -79,7 +80,7 @@ class City {
   City() {
     base_port = 21000 + static_cast<int>(getpid() % 20000);
     city = tmp.path() + "/city";
-    REQUIRE(Quiet("city init --dir " + city) == 0);
+    REQUIRE(Quiet("city init " + SuiteFlag() + " --dir " + city) == 0);
     Add("hub", "hub", "1503");
     Add("district", "district", "150302");
     Add("heping", "community", "150302001002");
@@ -306,6 +307,12 @@ TEST_CASE("a transfer cut at about half resumes where it stopped") {
   CHECK(j["synced"] == true);
   size_t received = j["changes_received"];
   CHECK(received == total - kept);
+  // After its sync the terminal wrote its usage report, which waits for the next sync; carried
+  // on a bundle, it leaves both with the same state.
+  CHECK(j["usage_report"] == true);
+  REQUIRE(Quiet("changes export --dir " + c.nodes["t-heping"].dir + " --scope 150302001002 --out " +
+                t + "/report.bundle") == 0);
+  REQUIRE(Quiet("changes import --dir " + c.nodes["heping"].dir + " " + t + "/report.bundle") == 0);
   CHECK(c.Hash("t-heping", "150302001002") == c.Hash("heping", "150302001002"));
 }
 
@@ -315,7 +322,7 @@ TEST_CASE("refusals: another city's node, a wrong peer key, garbage; honest node
   std::string t = c.tmp.path();
   // A node enrolled by another city's root: refused by the hub's ZAP handler.
   std::string other_city = t + "/other-city", intruder = t + "/intruder";
-  REQUIRE(Quiet("city init --dir " + other_city) == 0);
+  REQUIRE(Quiet("city init " + SuiteFlag() + " --dir " + other_city) == 0);
   REQUIRE(Quiet("node init --dir " + intruder + " --city " + other_city +
                 " --kind community --scope 150302001002 --name 冒充") == 0);
   std::string out;
@@ -345,4 +352,95 @@ TEST_CASE("refusals: another city's node, a wrong peer key, garbage; honest node
             &out) == 0);
   CHECK(json::parse(out)["synced"] == true);
   CHECK(c.Hash("hub", "150302001002") == c.Hash("heping", "150302001002"));
+}
+
+TEST_CASE(
+    "a revoked terminal: `node revoke`, taken by a running office; later changes removed and "
+    "refused, earlier ones kept, its session closed, its connections refused") {
+  City c;
+  std::string t = c.tmp.path();
+  auto& terminal = c.nodes["t-heping"];
+  auto& heping = c.nodes["heping"];
+  std::string out;
+  REQUIRE(Quiet("node show --dir " + terminal.dir + " --json", &out) == 0);
+  std::string terminal_id = json::parse(out)["node"];
+  // The terminal collects and syncs with its community office.
+  REQUIRE(Quiet("gen --persons 30 --seed 7 --today 2026-11-26 --communities 150302001002 --out " +
+                t + "/early.json") == 0);
+  REQUIRE(Quiet("card import --dir " + terminal.dir + " --tool terminal " + t + "/early.json") ==
+          0);
+  c.Start("heping");
+  REQUIRE(Quiet("sync --dir " + terminal.dir + " --peer " + heping.contact) == 0);
+  REQUIRE(Quiet("node show --dir " + heping.dir + " --json", &out) == 0);
+  size_t early = json::parse(out)["changes"];
+  CHECK(early > 30);
+
+  // Reported lost. The office signs the revocation; the terminal, not knowing, goes on
+  // collecting, and its live session carries the new cards to the office.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  REQUIRE(Quiet("node revoke --city " + c.city + " --node " + terminal_id.substr(0, 10) +
+                " --reason 终端丢失 --out " + t + "/lost.rev") == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  REQUIRE(Quiet("gen --persons 10 --seed 8 --today 2026-11-26 --communities 150302001002 --out " +
+                t + "/late.json") == 0);
+  REQUIRE(Quiet("card import --dir " + terminal.dir + " --tool terminal " + t + "/late.json") == 0);
+  c.Start("t-heping");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  size_t have = 0;
+  while (have < early + 10 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (Quiet("node show --dir " + heping.dir + " --json", &out) == 0) {
+      auto j = json::parse(out, nullptr, false);
+      if (!j.is_discarded()) have = j["changes"];
+    }
+  }
+  REQUIRE(have >= early + 10);
+
+  // The revocation file is taken by the office's replica while its daemon runs (another
+  // process): the daemon learns it, removes the later changes and closes the terminal's session.
+  REQUIRE(Quiet("trust import --dir " + heping.dir + " " + t + "/lost.rev", &out) == 0);
+  CHECK(out.find("终端丢失") != std::string::npos);
+  CHECK(out.find("removed") != std::string::npos);
+  auto logged = [&](const std::string& log, const std::string& what) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < until) {
+      auto text = ReadFile(log);
+      if (text.ok() && text->find(what) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  CHECK_MESSAGE(logged(t + "/heping.log", "closing the session with t-heping"),
+                *ReadFile(t + "/heping.log"));
+  CHECK_MESSAGE(logged(t + "/t-heping.log", "revoked"), *ReadFile(t + "/t-heping.log"));
+  REQUIRE(Quiet("node show --dir " + heping.dir + " --json", &out) == 0);
+  size_t kept = json::parse(out)["changes"];
+  CHECK(kept >= early);
+  CHECK(kept < early + 10);
+  Stop(terminal.daemon);
+
+  // A new connection of the terminal is refused (exit 4: not permitted).
+  CHECK(Run(Sh("sync --dir " + terminal.dir + " --peer " + heping.contact + " --timeout 10"),
+            &out) == 4);
+  CHECK(out.find("refused") != std::string::npos);
+  // The hub learns the revocation from the office's trust set, and only the earlier changes.
+  Stop(heping.daemon);
+  c.Start("hub");
+  REQUIRE(Quiet("sync --dir " + heping.dir + " --peer " + c.nodes["hub"].contact) == 0);
+  CHECK(c.Hash("hub", "150302001002") == c.Hash("heping", "150302001002"));
+  Stop(c.nodes["hub"].daemon);
+  // The terminal's changes on a USB stick: the later ones are rejected, with the reason.
+  REQUIRE(Quiet("changes export --dir " + terminal.dir + " --out " + t + "/t.bundle") == 0);
+  CHECK(Quiet("changes import --dir " + c.nodes["hub"].dir + " " + t + "/t.bundle", &out) == 3);
+  CHECK(out.find("[revoked]") != std::string::npos);
+  CHECK(out.find("终端丢失") != std::string::npos);
+  CHECK(c.Hash("hub", "150302001002") == c.Hash("heping", "150302001002"));
+  // A revocation signed by another city's root is refused with a clear error.
+  REQUIRE(Quiet("city init " + SuiteFlag() + " --dir " + t + "/forger") == 0);
+  REQUIRE(Quiet("node revoke --city " + t + "/forger --node " + terminal_id + " --reason x --out " +
+                t + "/forged.rev") == 0);
+  CHECK(Run(Sh("trust import --dir " + c.nodes["hub"].dir + " " + t + "/forged.rev"), &out) == 2);
+  CHECK(out.find("not signed by this city's root") != std::string::npos);
+  for (const char* n : {"hub", "heping"})
+    CHECK(Quiet(std::string("verify --dir ") + c.nodes[n].dir) == 0);
 }

@@ -1,6 +1,7 @@
 // Cards into a community node: validation, storage, indexes, updates, edits.
 #include <doctest/doctest.h>
 
+#include "replication/crdt/seal.h"
 #include "tests/service/service_support.h"
 
 using namespace shequ;
@@ -115,9 +116,13 @@ TEST_CASE("the same card from another tool is recorded per tool for the assessme
   auto r = c.node->store().BeginRead();
   auto name = c.node->replica().Field(*r, head, "name");
   REQUIRE(name->has_value());
-  CHECK((*name)->by_tool[0]->value == "张伟");
-  CHECK((*name)->by_tool[2]->value == "张伟");
+  // Sealed values: the same token per tool, and the value opens to the name.
+  REQUIRE((*name)->by_tool[0]);
+  REQUIRE((*name)->by_tool[2]);
+  CHECK((*name)->by_tool[0]->kind == crdt::ValueKind::kSealed);
+  CHECK(crdt::TokenOf((*name)->by_tool[0]->value) == crdt::TokenOf((*name)->by_tool[2]->value));
   CHECK((*name)->heads.size() == 1);
+  CHECK(**c.node->replica().OpenValue(*r, head, "name", (*name)->heads[0]) == "张伟");
 }
 
 TEST_CASE("an ID number registered to another household is refused, with the way out") {

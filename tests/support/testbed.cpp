@@ -28,6 +28,22 @@ const model::Reference& Ref() {
   return *ref;
 }
 
+crypto::Suite TestSuite() {
+  static const crypto::Suite suite = [] {
+    const char* env = std::getenv("SHEQU_TEST_SUITE");
+    if (!env || !*env) return crypto::Suite::kEd25519;
+    auto s = crypto::ParseSuite(env);
+    if (!s) {
+      std::fprintf(stderr, "SHEQU_TEST_SUITE=%s: the suites are ed25519 and sm2\n", env);
+      std::exit(2);
+    }
+    return *s;
+  }();
+  return suite;
+}
+
+std::string SuiteFlag() { return "--suite " + std::string(crypto::SuiteName(TestSuite())); }
+
 Testbed::Testbed(crypto::Suite suite) {
   city_dir_ = root_.path() + "/city";
   service::CityInitOptions o;

@@ -28,9 +28,16 @@ class TempDir {
 // The reference data, loaded once per test binary.
 const model::Reference& Ref();
 
+// The crypto suite of the test cities: SHEQU_TEST_SUITE=ed25519 (the default) or sm2, so that
+// every replication test runs under both (tests/CMakeLists.txt registers the *_sm2 runs).
+// An unknown value stops the test binary rather than silently testing the default.
+crypto::Suite TestSuite();
+// "--suite ed25519" or "--suite sm2", for tests that create cities with `shequ city init`.
+std::string SuiteFlag();
+
 class Testbed {
  public:
-  explicit Testbed(crypto::Suite suite = crypto::Suite::kEd25519);
+  explicit Testbed(crypto::Suite suite = TestSuite());
 
   const std::string& city_dir() const { return city_dir_; }
   std::string dir(const std::string& name) const { return root_.path() + "/" + name; }

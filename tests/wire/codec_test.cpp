@@ -37,7 +37,7 @@ std::vector<Message> EveryMessage() {
   add(Hello{1, Filled(300, 1), {"15", "1503", "150302001002"}, 0x0123456789abcdefULL, true});
   add(Accept{1, Filled(280, 2), {"150302"}, 42, false});
   add(Busy{30000});
-  add(Certificates{{Filled(300, 3), Filled(310, 4)}});
+  add(Certificates{{Filled(300, 3), Filled(310, 4)}, {Filled(176, 9)}});
   add(Reconcile{"150302001002", Bytes{0x61, 0x00, 0x01, 0x02}});
   add(ChangeRequest{{IdOf(1), IdOf(2), IdOf(3)}});
   add(ChangeBatch{7, {Filled(200, 5), Filled(1, 6), Filled(4097, 7)}, true});
@@ -142,8 +142,16 @@ TEST_CASE("encode refuses what a peer would refuse") {
         Code::kResourceExhausted);
   CHECK(code(Hello{1, Filled(10, 1), std::vector<std::string>(kMaxScopes + 1, "15"), 0, false}) ==
         Code::kResourceExhausted);
-  CHECK(code(Certificates{std::vector<Bytes>(kMaxCertificates + 1, Filled(10, 1))}) ==
+  CHECK(code(Certificates{std::vector<Bytes>(kMaxCertificates + 1, Filled(10, 1)), {}}) ==
         Code::kResourceExhausted);
+  CHECK(code(Certificates{{}, std::vector<Bytes>(kMaxRevocations + 1, Filled(10, 1))}) ==
+        Code::kResourceExhausted);
+  CHECK(code(Certificates{{}, {Filled(kMaxRevocationBytes + 1, 1)}}) == Code::kResourceExhausted);
+  CHECK(code(Certificates{{}, {Bytes{}}}) == Code::kInvalidArgument);
+  // The largest trust-set message, every certificate and revocation at its limit, fits a frame.
+  CHECK(code(Certificates{std::vector<Bytes>(kMaxCertificates, Filled(kMaxCertificateBytes, 1)),
+                          std::vector<Bytes>(kMaxRevocations, Filled(kMaxRevocationBytes, 2))}) ==
+        Code::kOk);
   CHECK(code(ChangeRequest{std::vector<Id32>(kMaxRequestIds + 1)}) == Code::kResourceExhausted);
   CHECK(code(ChangeRequest{std::vector<Id32>(kMaxRequestIds)}) == Code::kOk);
   CHECK(code(Push{{Bytes{}}}) == Code::kInvalidArgument);
