@@ -15,6 +15,7 @@
 #include "node/service/usage.h"
 #include "replication/crdt/hlc.h"
 #include "replication/crdt/seal.h"
+#include "scoring/incremental.h"
 
 namespace shequ::scoring {
 
@@ -169,6 +170,75 @@ uint64_t LatestHlc(const EntityState& s) {
 }
 Date DateOfHlc(uint64_t hlc) { return DateOfMillis(crdt::HlcMillis(hlc)); }
 
+// Counting fields: card fields, not the scope or references.
+bool Counted(const model::FieldDef& f) {
+  return f.type != model::FieldType::kCommunity && f.type != model::FieldType::kRef;
+}
+
+}  // namespace
+
+Result<RecordCounts> CountRecord(
+    const model::Catalog& cat, const EntityRef& e, const EntityState& state,
+    const std::function<Result<const crdt::Change*>(const Id32&)>& change_of,
+    const std::function<void(std::string_view indicator, std::string what)>& note) {
+  RecordCounts rc;
+  for (const auto& [key, fs] : state) {
+    const model::FieldDef* f = cat.Find(e.kind, key);
+    if (!f || !Counted(*f)) continue;
+    const Head* w = fs.winner();
+    // Fill accuracy: filled, no warning, no conflict, not corrected by the owner or a review.
+    if (Filled(state, key)) {
+      ++rc.fill_den;
+      std::string why;
+      if (fs.conflicted()) why = "值有冲突待审核";
+      if (why.empty() && w->rank == 1) {
+        for (const auto& tv : fs.by_tool)
+          if (tv && !SameStored(tv->kind, tv->value, w->kind, w->value))
+            why = "经" + std::string(model::DepartmentName(f->owner)) + "更正";
+      }
+      if (why.empty()) {
+        ASSIGN_OR_RETURN(const crdt::Change* ch, change_of(w->id));
+        if (ch)
+          for (const crdt::Note& n : ch->body.warnings)
+            if (n.field == key) why = n.code == "resolved" ? "经冲突审核更正" : "有警告" + n.code;
+      }
+      if (why.empty()) {
+        ++rc.fill_num;
+      } else if (note) {
+        note("fill_accuracy", f->label + "：" + why);
+      }
+    }
+    // Card/platform consistency: the latest card value against the current one.
+    const auto& card = fs.by_tool[static_cast<size_t>(crdt::Tool::kCard)];
+    if (card && w) {
+      ++rc.card_den;
+      if (SameStored(card->kind, card->value, w->kind, w->value)) {
+        ++rc.card_num;
+      } else if (note) {
+        note("card_consistency", f->label + "：登记卡与平台当前值不一致");
+      }
+    }
+    // Three-tool agreement: every pair of tools that recorded the field.
+    for (size_t a = 0; a < 3; ++a)
+      for (size_t b = a + 1; b < 3; ++b) {
+        const auto& va = fs.by_tool[a];
+        const auto& vb = fs.by_tool[b];
+        if (!va || !vb) continue;
+        ++rc.tool_den;
+        if (SameStored(va->kind, va->value, vb->kind, vb->value)) {
+          ++rc.tool_num;
+        } else if (note) {
+          note("tool_agreement",
+               f->label + "：" + std::string(crdt::ToolLabel(static_cast<crdt::Tool>(a))) + "与" +
+                   std::string(crdt::ToolLabel(static_cast<crdt::Tool>(b))) + "不一致");
+        }
+      }
+  }
+  return rc;
+}
+
+namespace {
+
 struct Entity {
   EntityRef ref;
   EntityState state;
@@ -183,8 +253,14 @@ struct Community {
 
 class Scorer {
  public:
-  Scorer(service::Node& node, const store::Txn& txn, const Period& p, const Rules& rules)
-      : node_(node), txn_(txn), p_(p), rules_(rules), cat_(node.ref().catalog()) {
+  Scorer(service::Node& node, const store::Txn& txn, const Period& p, const Rules& rules,
+         const std::map<std::string, RecordCounts>* incremental)
+      : node_(node),
+        txn_(txn),
+        p_(p),
+        rules_(rules),
+        cat_(node.ref().catalog()),
+        incremental_(incremental) {
     Date today = Today();
     ref_date_ = p.to < today ? p.to : today;
   }
@@ -251,11 +327,6 @@ class Scorer {
     return Hex(e.ref.entity).substr(0, 8);
   }
 
-  // The catalog fields of a card record that the assessment counts.
-  bool Counted(const model::FieldDef& f) const {
-    return f.type != model::FieldType::kCommunity && f.type != model::FieldType::kRef;
-  }
-
   Result<const crdt::Change*> ChangeOf(const Id32& id) {
     auto it = changes_.find(id);
     if (it == changes_.end()) {
@@ -283,73 +354,29 @@ class Scorer {
 
   Status Compute(Community& c, const Rule& r, uint64_t denied_events, IndicatorResult& ir) {
     const std::string& k = r.key;
-    if (k == "fill_accuracy") {
+    if (k == "fill_accuracy" || k == "tool_agreement" || k == "card_consistency") {
       uint64_t num = 0, den = 0;
-      RETURN_IF_ERROR(EachRecord(c, [&](Entity& e) -> Status {
-        for (const auto& [key, fs] : e.state) {
-          const model::FieldDef* f = cat_.Find(e.ref.kind, key);
-          if (!f || !Counted(*f) || !Filled(e.state, key)) continue;
-          ++den;
-          const Head& w = *fs.winner();
-          std::string why;
-          if (fs.conflicted()) why = "值有冲突待审核";
-          if (why.empty() && w.rank == 1) {
-            for (const auto& tv : fs.by_tool)
-              if (tv && !SameStored(tv->kind, tv->value, w.kind, w.value))
-                why = "经" + std::string(model::DepartmentName(f->owner)) + "更正";
-          }
-          if (why.empty()) {
-            ASSIGN_OR_RETURN(const crdt::Change* ch, ChangeOf(w.id));
-            if (ch)
-              for (const crdt::Note& n : ch->body.warnings)
-                if (n.field == key)
-                  why = n.code == "resolved" ? "经冲突审核更正" : "有警告" + n.code;
-          }
-          if (why.empty()) {
-            ++num;
-          } else {
-            Note(ir, e.ref, Who(e) + " " + f->label + "：" + why);
-          }
-        }
-        return Status::Ok();
-      }));
-      Rate(r, num, den, ir);
-    } else if (k == "tool_agreement" || k == "card_consistency") {
-      uint64_t num = 0, den = 0;
-      RETURN_IF_ERROR(EachRecord(c, [&](Entity& e) -> Status {
-        for (const auto& [key, fs] : e.state) {
-          const model::FieldDef* f = cat_.Find(e.ref.kind, key);
-          if (!f || !Counted(*f)) continue;
-          if (k == "card_consistency") {
-            const auto& card = fs.by_tool[static_cast<size_t>(crdt::Tool::kCard)];
-            const Head* w = fs.winner();
-            if (!card || !w) continue;
-            ++den;
-            if (SameStored(card->kind, card->value, w->kind, w->value)) {
-              ++num;
-            } else {
-              Note(ir, e.ref, Who(e) + " " + f->label + "：登记卡与平台当前值不一致");
-            }
-            continue;
-          }
-          for (size_t a = 0; a < 3; ++a)
-            for (size_t b = a + 1; b < 3; ++b) {
-              const auto& va = fs.by_tool[a];
-              const auto& vb = fs.by_tool[b];
-              if (!va || !vb) continue;
-              ++den;
-              if (SameStored(va->kind, va->value, vb->kind, vb->value)) {
-                ++num;
-              } else {
-                Note(ir, e.ref,
-                     Who(e) + " " + f->label + "：" +
-                         std::string(crdt::ToolLabel(static_cast<crdt::Tool>(a))) + "与" +
-                         std::string(crdt::ToolLabel(static_cast<crdt::Tool>(b))) + "不一致");
-              }
-            }
-        }
-        return Status::Ok();
-      }));
+      if (incremental_) {
+        const RecordCounts& t = incremental_->at(c.code);
+        num = k == "fill_accuracy" ? t.fill_num : k == "tool_agreement" ? t.tool_num : t.card_num;
+        den = k == "fill_accuracy" ? t.fill_den : k == "tool_agreement" ? t.tool_den : t.card_den;
+      } else {
+        RETURN_IF_ERROR(EachRecord(c, [&](Entity& e) -> Status {
+          ASSIGN_OR_RETURN(RecordCounts rc,
+                           CountRecord(
+                               cat_, e.ref, e.state, [&](const Id32& id) { return ChangeOf(id); },
+                               [&](std::string_view key, std::string what) {
+                                 if (key == k) Note(ir, e.ref, Who(e) + " " + what);
+                               }));
+          num += k == "fill_accuracy"    ? rc.fill_num
+                 : k == "tool_agreement" ? rc.tool_num
+                                         : rc.card_num;
+          den += k == "fill_accuracy"    ? rc.fill_den
+                 : k == "tool_agreement" ? rc.tool_den
+                                         : rc.card_den;
+          return Status::Ok();
+        }));
+      }
       Rate(r, num, den, ir);
     } else if (k == "profile") {
       uint64_t num = 0, den = 0;
@@ -607,12 +634,23 @@ class Scorer {
   const model::Catalog& cat_;
   Date ref_date_;
   std::map<Id32, std::optional<crdt::Change>> changes_;
+  const std::map<std::string, RecordCounts>* incremental_;
 };
 
 }  // namespace
 
+RecordCounts& RecordCounts::operator+=(const RecordCounts& o) {
+  fill_num += o.fill_num;
+  fill_den += o.fill_den;
+  tool_num += o.tool_num;
+  tool_den += o.tool_den;
+  card_num += o.card_num;
+  card_den += o.card_den;
+  return *this;
+}
+
 Result<Report> Score(service::Node& node, const Period& period, std::string_view scope,
-                     const Rules& rules) {
+                     const Rules& rules, const ScoreOptions& options) {
   Report rep;
   rep.period = period;
   rep.rules = rules;
@@ -673,7 +711,13 @@ Result<Report> Score(service::Node& node, const Period& period, std::string_view
           if (target.find(code) != std::string::npos) ++denied[code];
         return Status::Ok();
       }));
-  Scorer scorer(node, r, period, rules);
+  std::optional<std::map<std::string, RecordCounts>> kept;
+  if (options.incremental) {
+    ASSIGN_OR_RETURN(kept, KeptCounts(node, r, scope));
+    if (kept)
+      for (const auto& [code, c] : communities) (*kept)[code];  // zero for those with no record
+  }
+  Scorer scorer(node, r, period, rules, kept ? &*kept : nullptr);
   for (auto& [code, c] : communities) {
     ASSIGN_OR_RETURN(CommunityScore cs, scorer.Score(c, denied[code]));
     rep.communities.push_back(std::move(cs));

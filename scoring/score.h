@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -80,10 +82,29 @@ struct Report {
 
 std::string GradeOf(double total);  // >= 90 优秀, >= 60 合格, else 不合格
 
+// The counts one household or person record contributes to the three field-by-field indicators
+// (fill accuracy, three-tool agreement, card/platform consistency). The hub keeps them per
+// record as changes arrive (incremental.h); a full recount computes them the same way.
+struct RecordCounts {
+  uint64_t fill_num = 0, fill_den = 0, tool_num = 0, tool_den = 0, card_num = 0, card_den = 0;
+  RecordCounts& operator+=(const RecordCounts& o);
+  bool operator==(const RecordCounts&) const = default;
+};
+Result<RecordCounts> CountRecord(
+    const model::Catalog& cat, const crdt::EntityRef& e, const crdt::EntityState& state,
+    const std::function<Result<const crdt::Change*>(const Id32&)>& change_of,
+    const std::function<void(std::string_view indicator, std::string what)>& note);
+
+struct ScoreOptions {
+  // Take the field-by-field counts from the per-record counts the node keeps (incremental.h)
+  // when it keeps them; false: recount every record (and list the records behind deductions).
+  bool incremental = true;
+};
+
 // Scores every community under `scope` (a division-code prefix; "" = every community the node
-// holds) for the period, by a full recount of the node's replica.
+// holds) for the period.
 Result<Report> Score(service::Node& node, const Period& period, std::string_view scope,
-                     const Rules& rules);
+                     const Rules& rules, const ScoreOptions& options = {});
 
 // Writers.
 std::string ReportTable(const Report& r);

@@ -26,10 +26,11 @@ Result<scoring::KeyValues> Pairs(const std::vector<std::string>& words) {
 int ScoreCmd(const std::vector<std::string>& argv, Context& ctx) {
   static const Command self{"score",
                             "--dir NODE --period 2026Q4|2026-11|FROM..TO [--scope PREFIX] "
-                            "[--format table|csv|json|html] [--out FILE]",
+                            "[--format table|csv|json|html] [--out FILE] [--recount]",
                             "", nullptr};
   int rc = 0;
-  auto args = ParseOrUsage(argv, self, {}, {"dir", "period", "scope", "format", "out"}, &rc);
+  auto args =
+      ParseOrUsage(argv, self, {"recount"}, {"dir", "period", "scope", "format", "out"}, &rc);
   if (!args) return rc;
   auto ptext = args->Need("period");
   if (!ptext.ok()) return Fail(ptext.status());
@@ -50,7 +51,11 @@ int ScoreCmd(const std::vector<std::string>& argv, Context& ctx) {
   if (!cert.Has(trust::grant::kScore) && !cert.Has(trust::grant::kAssess) &&
       !cert.Has(trust::grant::kRead))
     return Fail(Status::Denied("node " + cert.name + " has no grant to run the assessment"));
-  auto report = scoring::Score(**node, *period, scope, *rules);
+  // The kept counts, unless a recount is asked for or the HTML report lists the records behind
+  // every deduction (which a recount finds).
+  scoring::ScoreOptions so;
+  so.incremental = !args->Has("recount") && format != "html";
+  auto report = scoring::Score(**node, *period, scope, *rules, so);
   if (!report.ok()) return Fail(report.status());
   std::string text = format == "csv"    ? scoring::ReportCsv(*report)
                      : format == "json" ? scoring::ReportJson(*report)
@@ -143,7 +148,7 @@ std::vector<Command> AssessCommands() {
   return {
       {"score",
        "--dir NODE --period 2026Q4|2026-11|FROM..TO [--scope PREFIX] "
-       "[--format table|csv|json|html] [--out FILE]",
+       "[--format table|csv|json|html] [--out FILE] [--recount]",
        "the assessment per community and district, with the records behind each deduction",
        ScoreCmd},
       {"community set", "--dir NODE --community CODE KEY=VALUE...",

@@ -14,6 +14,7 @@
 #include "node/base/text.h"
 #include "node/cli/commands.h"
 #include "node/service/access.h"
+#include "scoring/incremental.h"
 
 namespace shequ::cli {
 
@@ -66,6 +67,8 @@ Result<std::string> ReadPassphrase(const Args& args, std::string_view op) {
 Result<std::unique_ptr<service::Node>> OpenNode(const Args& args, Context& ctx) {
   ASSIGN_OR_RETURN(std::string dir, args.Need("dir"));
   ASSIGN_OR_RETURN(auto node, service::Node::Open(dir, ctx.ref));
+  // Nodes that score (hub, districts) keep the assessment's counts up to date as changes arrive.
+  if (node->cert().Has(trust::grant::kScore)) RETURN_IF_ERROR(scoring::KeepCounts(*node));
   if (auto op = args.Get("operator"); op && node->sealed_at_rest()) {
     ASSIGN_OR_RETURN(std::string passphrase, ReadPassphrase(args, *op));
     RETURN_IF_ERROR(service::LoginOperator(*node, *op, passphrase));

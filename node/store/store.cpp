@@ -31,6 +31,7 @@ constexpr DbSpec kDbs[] = {
     {"rejected", 0},
     {"scope_blocks", 0},
     {"log", 0},
+    {"assess", 0},
 };
 static_assert(sizeof kDbs / sizeof kDbs[0] == static_cast<size_t>(Db::kCount));
 

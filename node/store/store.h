@@ -31,6 +31,7 @@ enum class Db : int {
   kRejected,     // ms (8) | sha256 of what was received -> rejection record (security log)
   kScopeBlocks,  // community | first item (hlc | id) -> count, id sum: reconciliation blocks
   kLog,          // local arrival sequence (8 BE) -> change id: what to push to live peers
+  kAssess,       // community | kind | entity -> the record's assessment counts (scoring/)
   kCount
 };
 

@@ -259,7 +259,14 @@ Result<Outcome> Replica::Apply(store::Txn& txn, const Change& c, const std::vect
     RETURN_IF_ERROR(UpdateIndexes(txn, e, *f, old_winner ? &*old_winner : nullptr, s));
   }
   RETURN_IF_ERROR(txn.Put(store_.dbi(Db::kState), entity_key, EncodeEntityState(state)));
+  for (const FoldObserver& fn : observers_) RETURN_IF_ERROR(fn(txn, e, state));
   return Outcome::kApplied;
+}
+
+Result<std::optional<Change>> Replica::FindChange(const store::Txn& txn, const Id32& id) const {
+  if (pending_)
+    if (const Change* p = pending_(id)) return std::optional<Change>(*p);
+  return LoadChange(txn, id);
 }
 
 Status Replica::UpdateIndexes(store::Txn& txn, const EntityRef& e, const model::FieldDef& f,
@@ -647,8 +654,11 @@ Status Replica::Refold(store::Txn& txn, const EntityRef& e) {
     RETURN_IF_ERROR(FoldWrites(txn, e, c, *ranks, state));
     folded = true;
   }
-  if (!folded) return Status::Ok();
-  return txn.Put(store_.dbi(Db::kState), entity_key, EncodeEntityState(state));
+  // Observers see the new state, or an empty one when nothing of the entity remains.
+  if (folded)
+    RETURN_IF_ERROR(txn.Put(store_.dbi(Db::kState), entity_key, EncodeEntityState(state)));
+  for (const FoldObserver& fn : observers_) RETURN_IF_ERROR(fn(txn, e, state));
+  return Status::Ok();
 }
 
 Status Replica::FoldWrites(store::Txn& txn, const EntityRef& e, const Change& c,

@@ -55,6 +55,13 @@ class Replica {
   void set_pending(std::function<const Change*(const Id32&)> pending) {
     pending_ = std::move(pending);
   }
+  // Called in the folding transaction each time an entity's state changes (a change applied, or
+  // a re-fold after a revocation): derived views kept up to date as changes arrive (the
+  // assessment's counts at the hub, scoring/incremental.h).
+  using FoldObserver = std::function<Status(store::Txn&, const EntityRef&, const EntityState&)>;
+  void AddFoldObserver(FoldObserver fn) { observers_.push_back(std::move(fn)); }
+  // A change by id: one folded in this transaction but not yet stored (set_pending), or stored.
+  Result<std::optional<Change>> FindChange(const store::Txn& txn, const Id32& id) const;
   const Keys* keys() const { return keys_.get(); }
   // The plain value of a head: its text, or the opened sealed value; nullopt when absent or
   // when this node may not open it.
@@ -155,6 +162,7 @@ class Replica {
   HybridClock* clock_ = nullptr;
   std::shared_ptr<const Keys> keys_;
   std::function<const Change*(const Id32&)> pending_;
+  std::vector<FoldObserver> observers_;
 };
 
 }  // namespace shequ::crdt
