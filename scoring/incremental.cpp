@@ -106,13 +106,10 @@ Status RebuildCounts(service::Node& node) {
 }
 
 Status KeepCounts(service::Node& node) {
-  static thread_local std::set<const service::Node*> installed;
-  if (installed.insert(&node).second) {
-    node.replica().AddFoldObserver(
-        [&node](store::Txn& txn, const crdt::EntityRef& e, const crdt::EntityState& s) {
-          return Update(node, txn, e, s);
-        });
-  }
+  node.replica().AddFoldObserver(
+      "assess", [&node](store::Txn& txn, const crdt::EntityRef& e, const crdt::EntityState& s) {
+        return Update(node, txn, e, s);
+      });
   bool complete = false;
   {
     ASSIGN_OR_RETURN(store::ReadTxn r, node.store().BeginRead());

@@ -259,7 +259,7 @@ Result<Outcome> Replica::Apply(store::Txn& txn, const Change& c, const std::vect
     RETURN_IF_ERROR(UpdateIndexes(txn, e, *f, old_winner ? &*old_winner : nullptr, s));
   }
   RETURN_IF_ERROR(txn.Put(store_.dbi(Db::kState), entity_key, EncodeEntityState(state)));
-  for (const FoldObserver& fn : observers_) RETURN_IF_ERROR(fn(txn, e, state));
+  for (const auto& [name, fn] : observers_) RETURN_IF_ERROR(fn(txn, e, state));
   return Outcome::kApplied;
 }
 
@@ -657,7 +657,7 @@ Status Replica::Refold(store::Txn& txn, const EntityRef& e) {
   // Observers see the new state, or an empty one when nothing of the entity remains.
   if (folded)
     RETURN_IF_ERROR(txn.Put(store_.dbi(Db::kState), entity_key, EncodeEntityState(state)));
-  for (const FoldObserver& fn : observers_) RETURN_IF_ERROR(fn(txn, e, state));
+  for (const auto& [name, fn] : observers_) RETURN_IF_ERROR(fn(txn, e, state));
   return Status::Ok();
 }
 

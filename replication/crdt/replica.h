@@ -59,7 +59,12 @@ class Replica {
   // a re-fold after a revocation): derived views kept up to date as changes arrive (the
   // assessment's counts at the hub, scoring/incremental.h).
   using FoldObserver = std::function<Status(store::Txn&, const EntityRef&, const EntityState&)>;
-  void AddFoldObserver(FoldObserver fn) { observers_.push_back(std::move(fn)); }
+  // Named: adding a name twice keeps the first (idempotent installation).
+  void AddFoldObserver(std::string name, FoldObserver fn) {
+    for (const auto& [n, f] : observers_)
+      if (n == name) return;
+    observers_.emplace_back(std::move(name), std::move(fn));
+  }
   // A change by id: one folded in this transaction but not yet stored (set_pending), or stored.
   Result<std::optional<Change>> FindChange(const store::Txn& txn, const Id32& id) const;
   const Keys* keys() const { return keys_.get(); }
@@ -162,7 +167,7 @@ class Replica {
   HybridClock* clock_ = nullptr;
   std::shared_ptr<const Keys> keys_;
   std::function<const Change*(const Id32&)> pending_;
-  std::vector<FoldObserver> observers_;
+  std::vector<std::pair<std::string, FoldObserver>> observers_;
 };
 
 }  // namespace shequ::crdt

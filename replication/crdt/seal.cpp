@@ -11,7 +11,9 @@ namespace shequ::crdt {
 
 namespace {
 
-constexpr uint8_t kKeyBlockVersion = 1;
+constexpr uint8_t kKeyBlockVersion = 2;
+// A writer draws new ephemeral keys, salt and group keys after this many seals.
+constexpr uint64_t kSealsPerKeySet = 1 << 16;
 constexpr size_t kWrappedBytes = 32 + crypto::kAeadTagBytes;
 const uint8_t kZeroNonce[crypto::kAeadNonceBytes] = {};
 
@@ -24,10 +26,11 @@ Bytes ValueAad(const Id16& entity, model::EntityKind kind, std::string_view fiel
   return aad;
 }
 
-Result<Bytes> WrapKey(ByteView shared, ByteView salt, const AudienceTag& tag, uint8_t group) {
-  Bytes info = ToBytes("shequ/wrap/v1");
+Result<Bytes> WrapKey(ByteView shared, ByteView salt, const AudienceTag& tag,
+                      const GroupId& group) {
+  Bytes info = ToBytes("shequ/wrap/v2");
   info.insert(info.end(), tag.begin(), tag.end());
-  info.push_back(group);
+  info.insert(info.end(), group.begin(), group.end());
   return crypto::Hkdf(shared, salt, info, 32);
 }
 
@@ -96,8 +99,12 @@ Result<KeyBlock> ParseKeyBlock(ByteView b) {
   kb.salt.assign(salt.begin(), salt.end());
   for (uint8_t g = 0; g < ngroups; ++g) {
     uint8_t n = 0;
-    if (!r.Byte(&n) || n == 0 || n > kMaxAudiencesPerGroup)
+    ByteView id;
+    if (!r.Fixed(8, &id) || !r.Byte(&n) || n == 0 || n > kMaxAudiencesPerGroup)
       return Status::Corruption("key block: group " + std::to_string(g) + " audience count");
+    GroupId gid;
+    std::copy(id.begin(), id.end(), gid.begin());
+    kb.group_ids.push_back(gid);
     std::vector<KeyBlock::Entry> entries;
     for (uint8_t i = 0; i < n; ++i) {
       ByteView tag, wrapped;
@@ -115,67 +122,87 @@ Result<KeyBlock> ParseKeyBlock(ByteView b) {
 }
 
 Result<std::unique_ptr<Sealer>> Sealer::Create() {
-  ASSIGN_OR_RETURN(crypto::DhKeyPair kp, crypto::GenerateX25519());
   std::unique_ptr<Sealer> s(new Sealer());
-  s->secret_ = std::move(kp.private_key);
-  s->public_ = std::move(kp.public_key);
+  RETURN_IF_ERROR(s->NewKeySet());
   return s;
+}
+
+Status Sealer::NewKeySet() {
+  ASSIGN_OR_RETURN(crypto::DhKeyPair kp, crypto::GenerateX25519());
+  secret_ = std::move(kp.private_key);
+  public_ = std::move(kp.public_key);
+  auto salt = crypto::RandomArray<16>();
+  salt_.assign(salt.begin(), salt.end());
+  audiences_.clear();
+  groups_.clear();
+  seals_ = 0;
+  return Status::Ok();
+}
+
+Result<const Sealer::Group*> Sealer::GroupFor(
+    const std::vector<std::string>& audiences,
+    const std::map<std::string, Bytes, std::less<>>& publics) {
+  std::string key = Join(audiences, "\n");
+  auto it = groups_.find(key);
+  if (it != groups_.end()) return &it->second;
+  if (audiences.empty() || audiences.size() > kMaxAudiencesPerGroup)
+    return Status::Invalid("a sealed write needs 1 to 16 audiences");
+  Group g;
+  g.id = crypto::RandomArray<8>();
+  auto k = crypto::RandomArray<32>();
+  g.key.assign(k.begin(), k.end());
+  g.entries.insert(g.entries.end(), g.id.begin(), g.id.end());
+  g.entries.push_back(static_cast<uint8_t>(audiences.size()));
+  for (const std::string& aud : audiences) {
+    auto pub = publics.find(aud);
+    if (pub == publics.end())
+      return Status::NotFound("no public key for audience " + Quote(aud) +
+                              " (the node's audience list is older than the city)");
+    auto a = audiences_.find(aud);
+    if (a == audiences_.end()) {
+      ASSIGN_OR_RETURN(Bytes shared, crypto::X25519Shared(secret_, pub->second));
+      a = audiences_.emplace(aud, Audience{std::move(shared), TagOf(aud)}).first;
+    }
+    const AudienceTag& tag = a->second.tag;
+    ASSIGN_OR_RETURN(Bytes wk, WrapKey(a->second.shared, salt_, tag, g.id));
+    ASSIGN_OR_RETURN(Bytes wrapped, crypto::AeadSealWithNonce(
+                                        wk, ByteView(kZeroNonce, sizeof kZeroNonce), g.key, {}));
+    g.entries.insert(g.entries.end(), tag.begin(), tag.end());
+    g.entries.insert(g.entries.end(), wrapped.begin() + crypto::kAeadNonceBytes, wrapped.end());
+  }
+  return &groups_.emplace(std::move(key), std::move(g)).first->second;
 }
 
 Status Sealer::Seal(ChangeBody& body, const std::vector<Item>& items,
                     const std::map<std::string, Bytes, std::less<>>& publics) {
   if (items.empty()) return Status::Ok();
   std::lock_guard lock(mu_);
-  // Groups: one per distinct audience set, in first-use order.
-  std::vector<std::vector<std::string>> groups;
+  if (++seals_ > kSealsPerKeySet) RETURN_IF_ERROR(NewKeySet());
+  // The change's groups: one per distinct audience set, in first-use order, each with the
+  // writer's current key for that set (wrapped once per key set, not per change).
+  std::vector<const Group*> groups;
   std::vector<uint8_t> group_of(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
-    auto it = std::find(groups.begin(), groups.end(), items[i].audiences);
+    ASSIGN_OR_RETURN(const Group* g, GroupFor(items[i].audiences, publics));
+    auto it = std::find(groups.begin(), groups.end(), g);
     if (it == groups.end()) {
-      if (items[i].audiences.empty() || items[i].audiences.size() > kMaxAudiencesPerGroup)
-        return Status::Invalid("a sealed write needs 1 to 16 audiences");
-      groups.push_back(items[i].audiences);
+      groups.push_back(g);
       it = groups.end() - 1;
     }
     group_of[i] = static_cast<uint8_t>(it - groups.begin());
   }
   if (groups.size() > kMaxGroups) return Status::Invalid("too many audience groups in a change");
-  auto salt = crypto::RandomArray<16>();
   Bytes block;
   block.push_back(kKeyBlockVersion);
   Append(block, public_);
-  block.insert(block.end(), salt.begin(), salt.end());
+  Append(block, salt_);
   block.push_back(static_cast<uint8_t>(groups.size()));
-  std::vector<Bytes> group_keys;
-  for (size_t g = 0; g < groups.size(); ++g) {
-    auto key = crypto::RandomArray<32>();
-    group_keys.emplace_back(key.begin(), key.end());
-    block.push_back(static_cast<uint8_t>(groups[g].size()));
-    for (const std::string& aud : groups[g]) {
-      auto pub = publics.find(aud);
-      if (pub == publics.end())
-        return Status::NotFound("no public key for audience " + Quote(aud) +
-                                " (the node's audience list is older than the city)");
-      auto a = audiences_.find(aud);
-      if (a == audiences_.end()) {
-        ASSIGN_OR_RETURN(Bytes shared, crypto::X25519Shared(secret_, pub->second));
-        a = audiences_.emplace(aud, Audience{std::move(shared), TagOf(aud)}).first;
-      }
-      const AudienceTag& tag = a->second.tag;
-      ASSIGN_OR_RETURN(Bytes wk, WrapKey(a->second.shared, ByteView(salt.data(), salt.size()), tag,
-                                         static_cast<uint8_t>(g)));
-      ASSIGN_OR_RETURN(Bytes wrapped,
-                       crypto::AeadSealWithNonce(wk, ByteView(kZeroNonce, sizeof kZeroNonce),
-                                                 group_keys.back(), {}));
-      block.insert(block.end(), tag.begin(), tag.end());
-      block.insert(block.end(), wrapped.begin() + crypto::kAeadNonceBytes, wrapped.end());
-    }
-  }
+  for (const Group* g : groups) Append(block, g->entries);
   for (size_t i = 0; i < items.size(); ++i) {
     Write& w = body.writes.at(items[i].write);
     if (w.kind != ValueKind::kText) return Status::Invalid("only text writes can be sealed");
     auto token = ValueToken(items[i].token_key, body.kind, w.field, w.value);
-    ASSIGN_OR_RETURN(Bytes ct, crypto::AeadSeal(group_keys[group_of[i]], AsBytes(w.value),
+    ASSIGN_OR_RETURN(Bytes ct, crypto::AeadSeal(groups[group_of[i]]->key, AsBytes(w.value),
                                                 ValueAad(body.entity, body.kind, w.field)));
     std::string sealed(reinterpret_cast<const char*>(token.data()), token.size());
     sealed.push_back(static_cast<char>(group_of[i]));
@@ -192,12 +219,16 @@ Opener::Opener(std::map<std::string, Bytes, std::less<>> secrets) : secrets_(std
 }
 
 Result<std::optional<Bytes>> Opener::GroupKey(const Id32& change, ByteView keys, uint8_t group) {
-  auto cached = group_keys_.find({change, group});
-  if (cached != group_keys_.end()) return cached->second;
+  (void)change;
   ASSIGN_OR_RETURN(KeyBlock kb, ParseKeyBlock(keys));
   if (group >= kb.groups.size())
     return Status::Corruption("sealed value names group " + std::to_string(group) +
                               " of a key block with " + std::to_string(kb.groups.size()));
+  // A writer reuses a group key for many changes: cached by its ephemeral key and group id.
+  Bytes cache_key = kb.ephemeral;
+  cache_key.insert(cache_key.end(), kb.group_ids[group].begin(), kb.group_ids[group].end());
+  auto cached = group_keys_.find(cache_key);
+  if (cached != group_keys_.end()) return cached->second;
   std::optional<Bytes> out;
   for (const KeyBlock::Entry& e : kb.groups[group]) {
     auto mine = by_tag_.find(e.tag);
@@ -207,7 +238,7 @@ Result<std::optional<Bytes>> Opener::GroupKey(const Id32& change, ByteView keys,
       ASSIGN_OR_RETURN(Bytes shared, crypto::X25519Shared(secrets_.at(mine->second), kb.ephemeral));
       sh = shared_.emplace(std::make_pair(kb.ephemeral, e.tag), std::move(shared)).first;
     }
-    ASSIGN_OR_RETURN(Bytes wk, WrapKey(sh->second, kb.salt, e.tag, group));
+    ASSIGN_OR_RETURN(Bytes wk, WrapKey(sh->second, kb.salt, e.tag, kb.group_ids[group]));
     Bytes sealed(kZeroNonce, kZeroNonce + sizeof kZeroNonce);
     Append(sealed, e.wrapped);
     auto key = crypto::AeadOpen(wk, sealed, {});
@@ -217,8 +248,9 @@ Result<std::optional<Bytes>> Opener::GroupKey(const Id32& change, ByteView keys,
     out = std::move(*key);
     break;
   }
+  // Only keys that opened are cached: a damaged block must not poison the others.
   if (group_keys_.size() > 4096) group_keys_.clear();
-  group_keys_.emplace(std::make_pair(change, group), out);
+  if (out) group_keys_.emplace(std::move(cache_key), out);
   return out;
 }
 

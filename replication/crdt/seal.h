@@ -5,11 +5,13 @@
 // whose grants let them read, wrapped under their operators' passphrases (node/service/keyring.h).
 //
 // A change that seals writes carries one key block (ChangeBody.keys):
-//   version 1 (1 byte) | ephemeral X25519 public key (32) | salt (16) | group count (1) |
-//   per group: audience count (1) | per audience: audience tag (8) | wrapped group key (48)
+//   version 2 (1 byte) | ephemeral X25519 public key (32) | salt (16) | group count (1) |
+//   per group: group id (8) | audience count (1) | per audience: tag (8) | wrapped key (48)
 // The writes of one group share a random 32-byte group key; it is wrapped for each audience of
 // the group with AES-256-GCM under HKDF-SHA256(X25519(ephemeral, audience), salt,
-// "shequ/wrap/v1" | tag | group) — a key used once, so the wrap's nonce is zero. A sealed
+// "shequ/wrap/v2" | tag | group id) — a key used once, so the wrap's nonce is zero. A writer
+// keeps its ephemeral key, salt and one group key per audience set for 65,536 seals (values
+// still get fresh random nonces), so a change costs AES and HMAC only. A sealed
 // write's value is token (16) | group (1) | nonce (12) | ciphertext | tag (16), its associated
 // data the entity, kind and field, so a sealed value cannot be moved to another field.
 //
@@ -36,6 +38,7 @@ inline constexpr size_t kTokenBytes = 16;
 inline constexpr size_t kMaxGroups = 16;
 inline constexpr size_t kMaxAudiencesPerGroup = 16;
 using AudienceTag = std::array<uint8_t, 8>;
+using GroupId = std::array<uint8_t, 8>;
 AudienceTag TagOf(std::string_view audience);
 
 // 16-byte equality token of a value (empty key: all zero, "no token").
@@ -58,6 +61,7 @@ struct KeyBlock {
     AudienceTag tag{};
     Bytes wrapped;  // 48
   };
+  std::vector<GroupId> group_ids;
   std::vector<std::vector<Entry>> groups;
 };
 // Parses a key block with every limit checked (fuzzed: tests/fuzz/fuzz_keyblock.cpp).
@@ -81,13 +85,24 @@ class Sealer {
 
  private:
   Sealer() = default;
+  struct Group {
+    GroupId id{};
+    Bytes key;      // the group key
+    Bytes entries;  // id | count | (tag | wrapped) per audience, as the key block carries them
+  };
+  Status NewKeySet();
+  Result<const Group*> GroupFor(const std::vector<std::string>& audiences,
+                                const std::map<std::string, Bytes, std::less<>>& publics);
+
   std::mutex mu_;
-  Bytes secret_, public_;
+  Bytes secret_, public_, salt_;
+  uint64_t seals_ = 0;
   struct Audience {
     Bytes shared;  // X25519(ephemeral, audience)
     AudienceTag tag;
   };
   std::map<std::string, Audience, std::less<>> audiences_;
+  std::map<std::string, Group, std::less<>> groups_;  // by audience set
 };
 
 // The reader's side: the audience secrets a node holds; caches opened group keys per change.
@@ -108,7 +123,7 @@ class Opener {
   std::map<std::string, Bytes, std::less<>> secrets_;
   std::map<AudienceTag, std::string> by_tag_;
   std::mutex mu_;
-  std::map<std::pair<Id32, uint8_t>, std::optional<Bytes>> group_keys_;
+  std::map<Bytes, std::optional<Bytes>> group_keys_;  // ephemeral | group id -> key
   std::map<std::pair<Bytes, AudienceTag>, Bytes> shared_;
 };
 

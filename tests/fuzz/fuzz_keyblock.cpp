@@ -13,7 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (kb.ok()) {
     // Every group is bounded; the ephemeral key and salt have their sizes.
     if (kb->groups.empty() || kb->groups.size() > shequ::crdt::kMaxGroups ||
-        kb->ephemeral.size() != 32 || kb->salt.size() != 16)
+        kb->group_ids.size() != kb->groups.size() || kb->ephemeral.size() != 32 ||
+        kb->salt.size() != 16)
       __builtin_trap();
   }
   // Opening: the input split into a key block and a sealed value, with a fixed secret whose

@@ -114,7 +114,7 @@ TEST_CASE("key blocks: every truncation and out-of-range count is refused") {
   longer.push_back(0);
   CHECK_FALSE(crdt::ParseKeyBlock(longer).ok());
   Bytes zero_groups = body.keys;
-  zero_groups[1 + 32 + 16] = 0;
+  zero_groups[1 + 32 + 16] = 0;  // the group count
   CHECK_FALSE(crdt::ParseKeyBlock(zero_groups).ok());
   // No token key: no token (all zero), so no equality claim either.
   CHECK_FALSE(crdt::TokenOf(body.writes[0].value).has_value());
