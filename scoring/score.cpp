@@ -639,6 +639,28 @@ class Scorer {
 
 }  // namespace
 
+Report::Report(const Report& o)
+    : period(o.period), rules(o.rules), communities(o.communities), districts(o.districts) {
+  Repoint();
+}
+
+Report& Report::operator=(const Report& o) {
+  if (this != &o) {
+    period = o.period;
+    rules = o.rules;
+    communities = o.communities;
+    districts = o.districts;
+    Repoint();
+  }
+  return *this;
+}
+
+void Report::Repoint() {
+  for (CommunityScore& c : communities)
+    for (size_t i = 0; i < c.indicators.size() && i < rules.rules.size(); ++i)
+      c.indicators[i].rule = &rules.rules[i];
+}
+
 RecordCounts& RecordCounts::operator+=(const RecordCounts& o) {
   fill_num += o.fill_num;
   fill_den += o.fill_den;
@@ -717,7 +739,8 @@ Result<Report> Score(service::Node& node, const Period& period, std::string_view
     if (kept)
       for (const auto& [code, c] : communities) (*kept)[code];  // zero for those with no record
   }
-  Scorer scorer(node, r, period, rules, kept ? &*kept : nullptr);
+  // The indicators point at the report's own copy of the rules.
+  Scorer scorer(node, r, period, rep.rules, kept ? &*kept : nullptr);
   for (auto& [code, c] : communities) {
     ASSIGN_OR_RETURN(CommunityScore cs, scorer.Score(c, denied[code]));
     rep.communities.push_back(std::move(cs));

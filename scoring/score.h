@@ -75,9 +75,18 @@ struct DistrictScore {
 
 struct Report {
   Period period;
-  Rules rules;
+  Rules rules;  // the indicators' `rule` pointers point here (copies re-point to their own)
   std::vector<CommunityScore> communities;  // highest total first
   std::vector<DistrictScore> districts;     // highest total first
+
+  Report() = default;
+  Report(const Report& o);
+  Report& operator=(const Report& o);
+  Report(Report&&) = default;  // a vector's move keeps its elements where they are
+  Report& operator=(Report&&) = default;
+
+ private:
+  void Repoint();
 };
 
 std::string GradeOf(double total);  // >= 90 优秀, >= 60 合格, else 不合格

@@ -201,7 +201,8 @@ Result<std::vector<AccessRecord>> ListAccessEvents(Node& node, uint64_t since_ms
         rec.event.action = text("action");
         rec.event.allowed = text("outcome") == "allowed";
         rec.event.target = text("target");
-        for (std::string_view f : Split(text("fields"), ','))
+        std::string fields = text("fields");  // Split's views point into it: keep it alive
+        for (std::string_view f : Split(fields, ','))
           if (!f.empty()) rec.event.fields.emplace_back(f);
         rec.event.purpose = text("purpose");
         std::string count = text("count");
