@@ -36,6 +36,7 @@ std::vector<Command> AssessCommands();    // score, community set, assess input,
 std::vector<Command> PrivacyCommands();   // operator add/list, export, audit
 std::vector<Command> SyncCommands();      // node contact, run, sync, peers, trust import
 std::vector<Command> MonitorCommands();   // terminals
+std::vector<Command> UiCommands();        // ui
 
 // The node named by --dir. With --operator (and --passphrase-file, or typed at a terminal) on
 // a node whose keyring is sealed, logs the operator in and records the login.

@@ -95,9 +95,9 @@ namespace {
 
 std::vector<Command> AllCommands() {
   std::vector<Command> all;
-  for (auto list :
-       {AdminCommands(), CardCommands(), ChangeCommands(), ToolCommands(), DeviceCommands(),
-        SyncCommands(), TransferCommands(), MonitorCommands(), PrivacyCommands(), AssessCommands()})
+  for (auto list : {AdminCommands(), CardCommands(), ChangeCommands(), ToolCommands(),
+                    DeviceCommands(), SyncCommands(), TransferCommands(), MonitorCommands(),
+                    PrivacyCommands(), AssessCommands(), UiCommands()})
     all.insert(all.end(), list.begin(), list.end());
   return all;
 }
