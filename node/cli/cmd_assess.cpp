@@ -11,18 +11,6 @@
 namespace shequ::cli {
 namespace {
 
-Result<scoring::KeyValues> Pairs(const std::vector<std::string>& words) {
-  scoring::KeyValues kv;
-  for (const std::string& w : words) {
-    size_t eq = w.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return Status::Invalid("expected KEY=VALUE, got " + Quote(w));
-    kv.emplace_back(w.substr(0, eq), w.substr(eq + 1));
-  }
-  if (kv.empty()) return Status::Invalid("give at least one KEY=VALUE");
-  return kv;
-}
-
 int ScoreCmd(const std::vector<std::string>& argv, Context& ctx) {
   static const Command self{"score",
                             "--dir NODE --period 2026Q4|2026-11|FROM..TO [--scope PREFIX] "
@@ -81,7 +69,7 @@ int CommunitySet(const std::vector<std::string>& argv, Context& ctx) {
   if (!args) return rc;
   auto code = args->Need("community");
   if (!code.ok()) return Fail(code.status());
-  auto kv = Pairs(args->positional());
+  auto kv = KeyValues(args->positional());
   if (!kv.ok()) return Fail(kv.status());
   auto node = OpenNode(*args, ctx);
   if (!node.ok()) return Fail(node.status());
@@ -104,7 +92,7 @@ int AssessInput(const std::vector<std::string>& argv, Context& ctx) {
     if (!r->ok()) return Fail(r->status());
   auto period = scoring::Period::Parse(*ptext);
   if (!period.ok()) return Fail(period.status());
-  auto kv = Pairs(args->positional());
+  auto kv = KeyValues(args->positional());
   if (!kv.ok()) return Fail(kv.status());
   auto node = OpenNode(*args, ctx);
   if (!node.ok()) return Fail(node.status());

@@ -354,19 +354,6 @@ int HouseholdShow(const std::vector<std::string>& argv, Context& ctx) {
   return kExitOk;
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> KeyValues(
-    const std::vector<std::string>& words) {
-  std::vector<std::pair<std::string, std::string>> kv;
-  for (const std::string& w : words) {
-    size_t eq = w.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return Status::Invalid("expected KEY=VALUE, got " + Quote(w));
-    kv.emplace_back(w.substr(0, eq), w.substr(eq + 1));
-  }
-  if (kv.empty()) return Status::Invalid("give at least one KEY=VALUE");
-  return kv;
-}
-
 int PersonSet(const std::vector<std::string>& argv, Context& ctx) {
   static const Command self{
       "person set", "--dir NODE --entity HEX [--tool platform] [--operator NAME] KEY=VALUE...", "",

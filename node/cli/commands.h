@@ -45,6 +45,10 @@ Result<std::unique_ptr<service::Node>> OpenNode(const Args& args, Context& ctx);
 // open (a plain keyring, or an operator logged in); at a terminal it asks for the operator.
 Status NeedOperator(const Args& args, service::Node& node);
 
+// KEY=VALUE words (person set, resolve, community set, assess input); at least one.
+Result<std::vector<std::pair<std::string, std::string>>> KeyValues(
+    const std::vector<std::string>& words);
+
 // Parses argv against a command's options; on error prints usage and returns nullopt.
 std::optional<Args> ParseOrUsage(const std::vector<std::string>& argv, const Command& cmd,
                                  const std::set<std::string>& flags,

@@ -64,6 +64,19 @@ Result<std::string> ReadPassphrase(const Args& args, std::string_view op) {
 
 }  // namespace
 
+Result<std::vector<std::pair<std::string, std::string>>> KeyValues(
+    const std::vector<std::string>& words) {
+  std::vector<std::pair<std::string, std::string>> kv;
+  for (const std::string& w : words) {
+    size_t eq = w.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return Status::Invalid("expected KEY=VALUE, got " + Quote(w));
+    kv.emplace_back(w.substr(0, eq), w.substr(eq + 1));
+  }
+  if (kv.empty()) return Status::Invalid("give at least one KEY=VALUE");
+  return kv;
+}
+
 Result<std::unique_ptr<service::Node>> OpenNode(const Args& args, Context& ctx) {
   ASSIGN_OR_RETURN(std::string dir, args.Need("dir"));
   ASSIGN_OR_RETURN(auto node, service::Node::Open(dir, ctx.ref));

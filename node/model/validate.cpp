@@ -24,22 +24,9 @@ std::string_view BlockOf(const FieldDef& f) {
       return f.key == "card_no" || f.key == "community" ? "card" : "household";
     case EntityKind::kPerson:
       return "member";
-    case EntityKind::kVisit:
-      return "visit";
-    case EntityKind::kTransfer:
-      return "transfer";
-    case EntityKind::kAccessEvent:
-      return "access_event";
-    case EntityKind::kTerminalReport:
-      return "terminal_report";
-    case EntityKind::kCommunityProfile:
-      return "community";
-    case EntityKind::kAssessmentInput:
-      return "assessment_input";
-    case EntityKind::kCard:
-      return "card";
+    default:
+      return EntityKindName(f.entity);  // visit, transfer, ...: a block of its own
   }
-  return "card";
 }
 
 Problem MakeProblem(std::string_view block, std::string_view field, std::string code,

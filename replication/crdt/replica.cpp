@@ -223,41 +223,7 @@ Result<Outcome> Replica::Apply(store::Txn& txn, const Change& c, const std::vect
   if (raw) {
     ASSIGN_OR_RETURN(state, DecodeEntityState(*raw));
   }
-  for (size_t i = 0; i < c.body.writes.size(); ++i) {
-    const Write& w = c.body.writes[i];
-    uint8_t rank = ranks[i];
-    const model::FieldDef* f = ref_.catalog().Find(c.body.kind, w.field);
-    if (!f) return Status::Internal("apply of an unauthorized field " + w.field);
-    FieldState& s = state[w.field];
-    std::optional<Head> old_winner;
-    if (!s.heads.empty()) old_winner = s.heads.front();
-
-    // This write supersedes the writes it names, unless they outrank it.
-    for (const Id32& p : w.prev) {
-      Bytes sk = SupersededKey(e, w.field, p);
-      ASSIGN_OR_RETURN(auto cur, txn.Get(store_.dbi(Db::kSuperseded), sk));
-      if (!cur || (*cur)[0] < rank) {
-        uint8_t r = rank;
-        RETURN_IF_ERROR(txn.Put(store_.dbi(Db::kSuperseded), sk, ByteView(&r, 1)));
-      }
-      s.heads.erase(std::remove_if(s.heads.begin(), s.heads.end(),
-                                   [&](const Head& h) { return h.id == p && h.rank <= rank; }),
-                    s.heads.end());
-    }
-    // And it may itself have been superseded by a write that arrived first.
-    ASSIGN_OR_RETURN(auto sup,
-                     txn.Get(store_.dbi(Db::kSuperseded), SupersededKey(e, w.field, c.id)));
-    if (!sup || (*sup)[0] < rank) {
-      Head h{c.id, c.body.hlc, rank, c.body.tool, w.kind, w.value};
-      auto pos =
-          std::find_if(s.heads.begin(), s.heads.end(), [&](const Head& o) { return h.Before(o); });
-      s.heads.insert(pos, std::move(h));
-    }
-    auto& tv = s.by_tool[static_cast<size_t>(c.body.tool)];
-    if (!tv || tv->hlc < c.body.hlc || (tv->hlc == c.body.hlc && tv->id < c.id))
-      tv = ToolValue{c.id, c.body.hlc, w.kind, w.value};
-    RETURN_IF_ERROR(UpdateIndexes(txn, e, *f, old_winner ? &*old_winner : nullptr, s));
-  }
+  RETURN_IF_ERROR(FoldWrites(txn, e, c, ranks, state));
   RETURN_IF_ERROR(txn.Put(store_.dbi(Db::kState), entity_key, EncodeEntityState(state)));
   for (const auto& [name, fn] : observers_) RETURN_IF_ERROR(fn(txn, e, state));
   return Outcome::kApplied;
@@ -663,8 +629,8 @@ Status Replica::Refold(store::Txn& txn, const EntityRef& e) {
 
 Status Replica::FoldWrites(store::Txn& txn, const EntityRef& e, const Change& c,
                            const std::vector<uint8_t>& ranks, EntityState& state) {
-  // The register rule of Apply, for a change already recorded (keep the two in step; the
-  // revocation tests compare a refold with a replica that never saw the removed changes).
+  // The register rule, for Apply and for a re-fold after a revocation: each write supersedes
+  // the writes it names unless they outrank it, and may itself have been superseded already.
   for (size_t i = 0; i < c.body.writes.size(); ++i) {
     const Write& w = c.body.writes[i];
     uint8_t rank = ranks[i];
