@@ -29,7 +29,8 @@ std::vector<Command> AdminCommands();  // city init, node init, node show, verif
 std::vector<Command>
 CardCommands();  // card import, person show/set, household show, conflicts, resolve
 std::vector<Command> ChangeCommands();    // changes export/import
-std::vector<Command> ToolCommands();      // gen, demo
+std::vector<Command> ToolCommands();      // gen
+std::vector<Command> DemoCommands();      // demo (cmd_demo.cpp)
 std::vector<Command> DeviceCommands();    // device sim-id/read-id/sim-finger, person enroll-finger
 std::vector<Command> TransferCommands();  // transfer out/list/accept
 std::vector<Command> AssessCommands();    // score, community set, assess input, card archive

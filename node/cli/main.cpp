@@ -110,7 +110,7 @@ std::vector<Command> AllCommands() {
   std::vector<Command> all;
   for (auto list : {AdminCommands(), CardCommands(), ChangeCommands(), ToolCommands(),
                     DeviceCommands(), SyncCommands(), TransferCommands(), MonitorCommands(),
-                    PrivacyCommands(), AssessCommands(), UiCommands()})
+                    PrivacyCommands(), AssessCommands(), UiCommands(), DemoCommands()})
     all.insert(all.end(), list.begin(), list.end());
   return all;
 }

@@ -206,6 +206,9 @@ struct Daemon::Impl {
       std::vector<wire::Message> out =
           c.session ? c.session->CheckRevoked() : std::vector<wire::Message>{};
       if (out.empty()) {
+        if (c.session)
+          SendAll(c, c.session->ShareRevocations(),
+                  [&](const Bytes& b) { return listener->Send(peer, b); });
         ++it;
         continue;
       }
@@ -217,7 +220,11 @@ struct Daemon::Impl {
     for (DialerState& d : dialers) {
       if (d.finished || !d.conn.session) continue;
       std::vector<wire::Message> out = d.conn.session->CheckRevoked();
-      if (out.empty()) continue;
+      if (out.empty()) {
+        SendAll(d.conn, d.conn.session->ShareRevocations(),
+                [&](const Bytes& b) { return d.dialer->Send(b); });
+        continue;
+      }
       Log("closing the session with " + PeerName(d.conn, d.contact.endpoint) + ": " +
           ErrorText(out));
       SendAll(d.conn, out, [&](const Bytes& b) { return d.dialer->Send(b); });

@@ -233,6 +233,21 @@ Msgs Session::CheckRevoked() {
   return refused ? std::move(*refused) : Msgs{};
 }
 
+Msgs Session::ShareRevocations() {
+  if (phase_ == Phase::kHello || phase_ == Phase::kClosed || !peer_) return Msgs{};
+  Msgs out;
+  wire::Certificates c;
+  for (const trust::Revoked* r : node_.trust().Revocations()) {
+    c.revocations.push_back(r->encoded);
+    if (c.revocations.size() == wire::kMaxRevocations) {
+      out.push_back(Out(std::move(c)));
+      c = wire::Certificates{};
+    }
+  }
+  if (!c.revocations.empty()) out.push_back(Out(std::move(c)));
+  return out;
+}
+
 Result<Msgs> Session::Handle(const Message& m, ByteView peer_key) {
   if (phase_ == Phase::kClosed) return Msgs{};
   if (m.session != id_) return Msgs{};  // a stale message of an earlier session

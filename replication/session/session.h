@@ -99,6 +99,11 @@ class Session {
   // When the peer has been revoked since the handshake (a revocation that came another way):
   // closes the session and returns the Error{revoked} to send it; else nothing.
   std::vector<wire::Message> CheckRevoked();
+  // Every revocation this node holds, for a session past its handshake: a revocation learned
+  // while sessions are live (from another session, a bundle, `trust import` or `node revoke`
+  // in another process) is passed on at once instead of waiting for the next reconciliation.
+  // The receiver ignores the ones it has, so the forwarding stops there.
+  std::vector<wire::Message> ShareRevocations();
 
   Phase phase() const { return phase_; }
   bool synced() const { return synced_; }
