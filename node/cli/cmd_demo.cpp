@@ -581,6 +581,539 @@ void Heading(int n, const char* title, const char* what) {
   std::fflush(stdout);
 }
 
+// The demo's script: one method per act, run in order. Each act returns what went wrong; the
+// daemons keep running between acts.
+#define DEMO_MUST(var, ...)                   \
+  auto var##_r = city.Must(__VA_ARGS__);      \
+  if (!var##_r.ok()) return var##_r.status(); \
+  Output var = std::move(*var##_r)
+
+struct Scenario {
+  Context& ctx;
+  DemoCity& city;
+  std::string dir;
+  size_t persons = 0;
+  uint64_t seed = 0;
+  Date today;
+  std::string period;
+
+  // Three districts, each with communities and a village.
+  const std::vector<Unit> units = {
+      {"150302001002", "", "150302", false, 1.2},  // 海勃湾区 和平社区
+      {"150302001003", "", "150302", false, 1.0},  // 公园社区
+      {"150302101203", "", "150302", true, 0.5},   // 新地村 (village)
+      {"150303001006", "", "150303", false, 1.0},  // 海南区 新桥社区
+      {"150303104239", "", "150303", true, 0.5},   // 渡口村 (village)
+      {"150304002001", "", "150304", false, 1.0},  // 乌达区 富强社区
+      {"150304002002", "", "150304", false, 0.8},  // 胡杨社区
+  };
+  const std::map<std::string, std::string> slug_of = {
+      {"150302001002", "heping"},  {"150302001003", "gongyuan"}, {"150302101203", "xindi"},
+      {"150303001006", "xinqiao"}, {"150303104239", "dukou"},    {"150304002001", "fuqiang"},
+      {"150304002002", "huyang"},  {"150302", "haibowan"},       {"150303", "hainan"},
+      {"150304", "wuda"}};
+  const std::string heping = "heping", t_heping_1 = "t-heping-1", t_heping_2 = "t-heping-2";
+  const std::string lost = "t-huyang-2";  // the terminal that gets lost and revoked
+
+  std::vector<std::string> communities;
+  std::map<std::string, std::vector<model::Card>> cards;  // by community, in card order
+  std::string data;                                       // the card files
+  size_t generated_persons = 0, total_stored = 0, total_refused = 0;
+  std::vector<std::pair<std::string, std::string>> read_people;  // ID number, entity
+
+  std::string label(const std::string& code) const {
+    const model::Division* d = ctx.ref.divisions().Find(code);
+    return d ? ShortName(d->name) : code;
+  }
+
+  Status Enrol() {
+    const auto& div = ctx.ref.divisions();
+    // --- 1. the city
+    city.Add(MakeNode("office", "信息办", "office", "1503", "hub"));
+    city.Add(MakeNode("hub", "市枢纽", "hub", "1503", ""));
+    city.Add(MakeNode("police", "市公安局", "department", "1503", "hub", true, "公安"));
+    for (const char* d : {"150302", "150303", "150304"}) {
+      const model::Division* dv = div.Find(std::string(d) + "000000");
+      city.Add(MakeNode(slug_of.at(d), dv ? dv->name : d, "district", d, "hub"));
+    }
+    for (const Unit& u : units) {
+      const std::string slug = slug_of.at(u.code);
+      city.Add(MakeNode(slug, label(u.code), "community", u.code, slug_of.at(u.district)));
+      for (int t = 1; t <= 2; ++t)
+        city.Add(MakeNode("t-" + slug + "-" + std::to_string(t),
+                          label(u.code).substr(0, 6) + "终端" + std::to_string(t), "terminal",
+                          u.code, slug, false));
+    }
+    Heading(1, "The city information office creates the root key and enrols every node",
+            "   (the office, the hub, a department, 3 districts, 5 communities, 2 villages, 14 "
+            "terminals;\n   each has its own keys, certificate and LMDB replica)\n");
+    RETURN_IF_ERROR(city.Init());
+    for (const std::string& slug : city.order()) RETURN_IF_ERROR(city.Start(slug));
+    std::printf("   started %zu node processes on loopback:\n", city.order().size());
+    for (const std::string& slug : city.order()) {
+      DemoNode& n = city.at(slug);
+      std::printf("     %-10s %-10s %-12s pid %-7d %s%s%s\n", DemoCity::Pad(n.label, 10).c_str(),
+                  n.kind.c_str(), n.scope.c_str(), static_cast<int>(n.pid),
+                  n.listens ? n.endpoint.c_str() : "", n.parent.empty() ? "" : " → ",
+                  n.parent.empty() ? "" : city.at(n.parent).label.c_str());
+    }
+    std::printf("   (logs: %s/logs/)\n", dir.c_str());
+
+    return Status::Ok();
+  }
+
+  Status EnterPaperCards() {
+    // --- 2. paper cards
+    double total_weight = 0;
+    for (const Unit& u : units) total_weight += u.weight;
+    for (size_t i = 0; i < units.size(); ++i) {
+      gen::GenOptions go;
+      go.persons =
+          static_cast<size_t>(static_cast<double>(persons) * units[i].weight / total_weight);
+      go.seed = seed * 31 + i;
+      go.error_rate = 0.03;
+      go.today = today;
+      go.communities = {units[i].code};
+      gen::GenStats gs;
+      auto& list = cards[units[i].code];
+      RETURN_IF_ERROR(gen::GenerateCards(
+          ctx.ref, go,
+          [&](const model::Card& c) -> Status {
+            list.push_back(c);
+            return Status::Ok();
+          },
+          &gs));
+      generated_persons += gs.persons;
+    }
+    Heading(2, "Community workers enter the paper registration cards",
+            "   (each card is checked against CARD.md's rules and the people already registered;\n"
+            "    a card with an error is refused whole; the daemons push every change upward)\n");
+    data = dir + "/cards";
+    RETURN_IF_ERROR(MakeDirs(data));
+    std::map<std::string, size_t> all_errors;
+    for (const Unit& u : units) {
+      const auto& list = cards[u.code];
+      size_t paper = list.size() * 85 / 100;
+      std::string file = data + "/" + slug_of.at(u.code) + "-paper.json";
+      RETURN_IF_ERROR(WriteCards(file, list, 0, paper));
+      auto started = city.Elapsed();
+      DEMO_MUST(out, {"card import", "--dir", city.at(slug_of.at(u.code)).dir, "--json", file},
+                true, true);
+      ImportTally t = TallyImport(out.out);
+      std::printf(
+          "     %-10s %5zu cards stored (%s persons, %s signed changes), %zu refused, "
+          "%zu warnings, %.1f s\n",
+          DemoCity::Pad(label(u.code), 10).c_str(), t.stored, Thousands(t.persons).c_str(),
+          Thousands(t.changes).c_str(), t.refused, t.warnings, city.Elapsed() - started);
+      total_stored += t.stored;
+      total_refused += t.refused;
+      for (const auto& [code, n] : t.errors) all_errors[code] += n;
+      city.ShowEvents();
+    }
+    std::printf("   refused cards by reason:");
+    for (const auto& [code, n] : all_errors) std::printf(" %s×%zu", code.c_str(), n);
+    std::printf("\n   (the worker corrects a refused card and enters it again)\n");
+
+    return Status::Ok();
+  }
+
+  Status TerminalsCollect() {
+    Heading(3, "Mobile terminals collect at the door", "");
+    for (const Unit& u : units) {
+      const auto& list = cards[u.code];
+      size_t from = list.size() * 85 / 100, to = list.size() * 90 / 100;
+      std::string file = data + "/" + slug_of.at(u.code) + "-terminal.json";
+      RETURN_IF_ERROR(WriteCards(file, list, from, to));
+      DEMO_MUST(out,
+                {"card import", "--dir", city.at("t-" + slug_of.at(u.code) + "-1").dir, "--tool",
+                 "terminal", "--json", file},
+                u.code == units[0].code, true);
+      ImportTally t = TallyImport(out.out);
+      std::printf("     %-10s %3zu households (%zu persons) entered on 终端1, %zu refused\n",
+                  DemoCity::Pad(label(u.code), 10).c_str(), t.stored, t.persons, t.refused);
+    }
+    std::printf("   waiting for every node to hold the same data...\n");
+    if (!city.Settle(communities, 600)) return Status::Aborted("the city did not settle");
+    std::printf("     %8.1f s  all running nodes agree\n", city.Elapsed());
+
+    return Status::Ok();
+  }
+
+  Status ReadIdCards() {
+    // --- 4. an ID card read through the reader's simulator
+    Heading(4, "A terminal reads second-generation ID cards",
+            "   (the simulator speaks the reader's serial protocol on a pseudo-terminal; the real\n"
+            "    driver reads it, and the card's values are stored as the terminal's)\n");
+    {
+      json vc = {{"comment", "the demo's virtual cards"},
+                 {"sam_id", "05.01-20240315-0000123456-0000098765"},
+                 {"cards", json::array()}};
+      const auto& list = cards[units[0].code];
+      for (const model::Card& c : list) {
+        if (read_people.size() == 3) break;
+        if (c.members.empty()) continue;
+        const auto& m = c.members[0];
+        auto get = [&](const char* k) {
+          auto it = m.find(k);
+          return it == m.end() ? std::string() : it->second;
+        };
+        if (get("id_number").size() != 18 || get("birth_date").size() != 10) continue;
+        auto entity = city.PersonEntity(heping, get("id_number"));
+        if (!entity.ok()) continue;  // a refused card
+        std::string birth = get("birth_date");
+        birth.erase(std::remove(birth.begin(), birth.end(), '-'), birth.end());
+        auto hh = c.household.find("address");
+        vc["cards"].push_back({{"label", get("name")},
+                               {"kind", "resident_id"},
+                               {"name", read_people.size() == 2 ? Slip(get("name")) : get("name")},
+                               {"gender", get("gender")},
+                               {"ethnicity", get("ethnicity")},
+                               {"birth", birth},
+                               {"address", hh == c.household.end() ? "" : hh->second},
+                               {"id_number", get("id_number")},
+                               {"authority", "乌海市公安局海勃湾分局"},
+                               {"valid_from", "20200101"},
+                               {"valid_to", "20400101"}});
+        read_people.emplace_back(get("id_number"), *entity);
+      }
+      RETURN_IF_ERROR(WriteFileAtomic(dir + "/virtual-cards.json", vc.dump(2)));
+    }
+    {
+      // The simulator runs until stopped; its first line is the port.
+      int out[2];
+      if (pipe(out) != 0) return Status::Unavailable("cannot start the reader simulator (pipe)");
+      std::string bin = SelfPath();
+      pid_t sim = fork();
+      if (sim == 0) {
+        BecomeChild();
+        dup2(out[1], 1);
+        int devnull = ::open("/dev/null", O_WRONLY);
+        if (devnull >= 0) dup2(devnull, 2);
+        close(out[0]);
+        close(out[1]);
+        Exec(bin, {"device sim-id", "--cards", dir + "/virtual-cards.json"});
+      }
+      close(out[1]);
+      std::string port;
+      char ch;
+      while (read(out[0], &ch, 1) == 1 && ch != '\n') port += ch;
+      std::printf("   $ shequ device sim-id --cards virtual-cards.json   → reader on %s\n",
+                  port.c_str());
+      for (const auto& [id, entity] : read_people) {
+        Output o = city.Shequ({"person read-id", "--dir", city.at(t_heping_1).dir, "--entity",
+                               entity, "--port", port, "--json"});
+        json j = json::parse(o.out, nullptr, false);
+        std::string what = std::string(Trim(o.err));
+        if (o.code == 0 && j.is_object())
+          what = std::to_string(j.value("fields_written", 0)) +
+                 " fields recorded as the terminal's (姓名 on the card: " +
+                 Utf8Prefix(j["fields"].value("name", std::string()), 1) + "*)";
+        std::printf("     read %s********%s: %s\n", id.substr(0, 6).c_str(), id.substr(14).c_str(),
+                    what.c_str());
+      }
+      if (read_people.size() == 3)
+        std::printf(
+            "   the third card's name differs from the paper card's (a slip of the pen): the ID\n"
+            "   card's value now stands, and the assessment counts that paper field as "
+            "inconsistent\n");
+      kill(sim, SIGTERM);
+      waitpid(sim, nullptr, 0);
+      close(out[0]);
+    }
+
+    return Status::Ok();
+  }
+
+  Status ConflictingEdits() {
+    // --- 5. conflicting edits
+    Heading(
+        5, "Two tools disagree",
+        "   (和平社区终端2 is out of coverage; its worker corrects a resident's name while the\n"
+        "    office clerk corrects the same name differently on the platform)\n");
+    const std::string conflict_entity = read_people.empty() ? "" : read_people[0].second;
+    if (!conflict_entity.empty()) {
+      std::string name;
+      for (const model::Card& c : cards[units[0].code])
+        for (const auto& m : c.members)
+          if (m.count("id_number") && m.at("id_number") == read_people[0].first)
+            name = m.at("name");
+      const std::string surname = Utf8Prefix(name, 1);
+      const std::string rest = name.substr(Utf8Prefix(name, 2).size());
+      const std::string by_terminal = surname + "晓" + rest, by_clerk = surname + "小" + rest;
+      city.Stop(t_heping_2);
+      DEMO_MUST(e1, {"person set", "--dir", city.at(t_heping_2).dir, "--tool", "terminal",
+                     "--entity", conflict_entity, "name=" + by_terminal});
+      DEMO_MUST(e2, {"person set", "--dir", city.at(heping).dir, "--entity", conflict_entity,
+                     "name=" + by_clerk});
+      RETURN_IF_ERROR(city.Start(t_heping_2));
+      std::printf("   终端2 is back in coverage and syncs:\n");
+      if (!city.Settle({units[0].code}, 120)) return Status::Aborted("no convergence");
+      DEMO_MUST(cf, {"conflicts", "--dir", city.at(heping).dir});
+      const std::string listing(Trim(cf.out));
+      for (std::string_view line : Split(listing, '\n'))
+        std::printf("     %s\n", std::string(line).c_str());
+      auto review_line = [&] {
+        std::string line;
+        for (const char* slug : {"heping", "t-heping-1", "haibowan", "hub"})
+          line += " " + city.at(slug).label + " " + std::to_string(city.CountsOf(slug).review);
+        return line;
+      };
+      std::printf("   conflicted fields in the review queues:%s\n", review_line().c_str());
+      DEMO_MUST(rs, {"resolve", "--dir", city.at(heping).dir, "--entity", conflict_entity,
+                     "name=" + by_terminal});
+      if (!city.Settle({units[0].code}, 120)) return Status::Aborted("no convergence");
+      std::printf(
+          "   resolved at the community (the clerk checks the ID card: the terminal's); "
+          "review queues:%s\n",
+          review_line().c_str());
+    }
+
+    return Status::Ok();
+  }
+
+  Status Move() {
+    // --- 6. a person moves
+    Heading(6, "A resident moves from 和平社区 to 公园社区",
+            "   (the move-out is written into the destination's scope and carried by the "
+            "district)\n");
+    if (read_people.size() > 1) {
+      const std::string mover = read_people[1].second;
+      DEMO_MUST(tr, {"transfer out", "--dir", city.at(heping).dir, "--entity", mover, "--to",
+                     units[1].code, "--reason", "购房迁居"});
+      std::string transfer;
+      if (StartsWith(tr.out, "transfer ")) transfer = tr.out.substr(9, 32);
+      auto deadline = Clock::now() + std::chrono::seconds(60);
+      bool arrived = false;
+      while (!arrived && Clock::now() < deadline && !g_interrupted) {
+        Output l = city.Shequ({"transfer list", "--dir", city.at("gongyuan").dir, "--json"}, false);
+        arrived = l.out.find(transfer) != std::string::npos && !transfer.empty();
+        if (!arrived) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      }
+      if (!arrived) return Status::Aborted("the transfer did not reach 公园社区");
+      std::printf("     %8.1f s  公园社区 sees the incoming transfer\n", city.Elapsed());
+      const auto& dest = cards[units[1].code];
+      std::string card_no = dest.empty() ? "" : dest[0].card_no;
+      for (const model::Card& c : dest)
+        if (!c.members.empty()) {
+          card_no = c.card_no;
+          break;
+        }
+      Output acc = city.Shequ({"transfer accept", "--dir", city.at("gongyuan").dir, "--transfer",
+                               transfer, "--household", card_no, "--relationship", "99"});
+      std::printf("     %s\n", std::string(Trim(acc.code == 0 ? acc.out : acc.err)).c_str());
+    }
+
+    return Status::Ok();
+  }
+
+  Status VillageOffline() {
+    // --- 7. a village goes offline
+    Heading(7, "新地村's link goes down for a while",
+            "   (the village keeps working: it enters its remaining cards offline)\n");
+    {
+      const Unit& v = units[2];
+      const std::string slug = slug_of.at(v.code);
+      city.Stop(slug, SIGKILL);
+      std::printf("   the village node is cut off (its process killed with SIGKILL)\n");
+      const auto& list = cards[v.code];
+      std::string file = data + "/" + slug + "-offline.json";
+      RETURN_IF_ERROR(WriteCards(file, list, list.size() * 90 / 100, list.size()));
+      DEMO_MUST(out, {"card import", "--dir", city.at(slug).dir, "--json", file}, true, true);
+      ImportTally t = TallyImport(out.out);
+      std::string d1 = *city.Digest(slug, v.code), d2 = *city.Digest("haibowan", v.code);
+      std::printf("     %zu cards stored offline; the village's digest %s… ≠ the district's %s…\n",
+                  t.stored, d1.substr(0, 12).c_str(), d2.substr(0, 12).c_str());
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+      RETURN_IF_ERROR(city.Start(slug));
+      std::printf("   the link is back:\n");
+      if (!city.Settle({v.code}, 120)) return Status::Aborted("the village did not catch up");
+      std::printf("     %8.1f s  新地村 and 海勃湾区 agree again\n", city.Elapsed());
+    }
+
+    return Status::Ok();
+  }
+
+  Status UsbBundle() {
+    // --- 8. a terminal carries its changes on a USB stick
+    Heading(8, "富强社区终端2 brings its work back on a USB stick",
+            "   (no VPN in the field: the terminal exports a bundle of signed changes)\n");
+    {
+      const Unit& u = units[5];
+      const std::string slug = slug_of.at(u.code), term = "t-" + slug + "-2";
+      city.Stop(term);
+      const auto& list = cards[u.code];
+      std::string file = data + "/" + term + ".json";
+      RETURN_IF_ERROR(WriteCards(file, list, list.size() * 90 / 100, list.size()));
+      DEMO_MUST(imp,
+                {"card import", "--dir", city.at(term).dir, "--tool", "terminal", "--json", file},
+                true, true);
+      ImportTally t = TallyImport(imp.out);
+      std::printf("     %zu households entered on the terminal\n", t.stored);
+      std::string usb = dir + "/usb-fuqiang-2.bundle";
+      DEMO_MUST(ex,
+                {"changes export", "--dir", city.at(term).dir, "--out", usb, "--scope", u.code});
+      DEMO_MUST(im, {"changes import", "--dir", city.at(slug).dir, "--json", usb});
+      json j = json::parse(im.out, nullptr, false);
+      std::printf("     the community applied %s changes (%s already there, %s rejected)\n",
+                  j.is_object() ? std::to_string(j.value("applied", 0)).c_str() : "?",
+                  j.is_object() ? std::to_string(j.value("duplicates", 0)).c_str() : "?",
+                  j.is_object() ? std::to_string(j.value("rejected", 0)).c_str() : "?");
+      RETURN_IF_ERROR(city.Start(term));
+    }
+
+    return Status::Ok();
+  }
+
+  Status LostTerminal() {
+    // --- 9. a lost terminal
+    Heading(9, "胡杨社区终端2 is lost; the office revokes it",
+            "   (whoever finds it can still write on it; nothing it signs after the revocation\n"
+            "    is accepted, and nobody lets it connect)\n");
+    {
+      city.Stop(lost);
+      DEMO_MUST(rv, {"node revoke", "--city", dir + "/city", "--node", city.at(lost).id, "--reason",
+                     "终端遗失", "--dir", city.at("office").dir});
+      const std::string revoked_id = city.at(lost).id;
+      auto deadline = Clock::now() + std::chrono::seconds(60);
+      while (!city.KnowsRevocation("huyang", revoked_id) && Clock::now() < deadline &&
+             !g_interrupted)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      city.ShowEvents();
+      std::printf(
+          "     %8.1f s  the revocation has reached 胡杨社区 (office → hub → 乌达区 → 胡杨社区)\n",
+          city.Elapsed());
+      // The finder edits a resident on the lost terminal and tries to deliver it.
+      const auto& list = cards[units[6].code];
+      std::string victim;
+      for (const model::Card& c : list) {
+        if (c.members.empty() || !c.members[0].count("id_number")) continue;
+        auto e = city.PersonEntity(lost, c.members[0].at("id_number"));
+        if (e.ok()) {
+          victim = *e;
+          break;
+        }
+      }
+      if (!victim.empty()) {
+        DEMO_MUST(w, {"person set", "--dir", city.at(lost).dir, "--tool", "terminal", "--entity",
+                      victim, "phone=13800000000"});
+        std::string usb = dir + "/lost-terminal.bundle";
+        DEMO_MUST(ex, {"changes export", "--dir", city.at(lost).dir, "--out", usb, "--scope",
+                       units[6].code});
+        Output im = city.Shequ({"changes import", "--dir", city.at("huyang").dir, "--json", usb});
+        json j = json::parse(im.out, nullptr, false);
+        if (j.is_object())
+          std::printf("     胡杨社区: %d applied, %d rejected%s\n", j.value("applied", 0),
+                      j.value("rejected", 0),
+                      j["rejections"].empty()
+                          ? ""
+                          : (" — " + j["rejections"][0].value("reason", "")).c_str());
+      }
+      RETURN_IF_ERROR(city.Start(lost));
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+      city.ShowEvents();
+      city.Stop(lost);
+      city.at(lost).pid = -1;
+    }
+
+    return Status::Ok();
+  }
+
+  Status AssessmentInputs() {
+    // --- 10. assessment inputs
+    Heading(10, "The communities fill in their profiles; the districts enter the checklist", "");
+    for (size_t i = 0; i < units.size(); ++i) {
+      const Unit& u = units[i];
+      const std::string slug = slug_of.at(u.code);
+      std::vector<std::string> a = {"community set",
+                                    "--dir",
+                                    city.at(slug).dir,
+                                    "--community",
+                                    u.code,
+                                    "name=" + label(u.code),
+                                    "office_phone=0473" + std::to_string(3100000 + i * 1111),
+                                    "head=" + std::string(i % 2 ? "李" : "王") + "主任",
+                                    "staff_count=" + std::to_string(6 + i)};
+      if (!u.village) {  // the villages leave half of their profile empty
+        a.push_back("office_address=" + label(u.code) + "服务中心");
+        a.push_back("grid_count=" + std::to_string(4 + i));
+        a.push_back("service_items=社保认证,低保申请,计生服务,就业登记");
+        a.push_back("service_hours=周一至周五 8:30-17:30");
+        a.push_back("area=" + std::to_string(1 + i % 3) + ".5");
+        a.push_back("households_served=" + std::to_string(cards[u.code].size()));
+      }
+      DEMO_MUST(cs, a, i == 0);
+      std::vector<std::string> in = {"assess input",
+                                     "--dir",
+                                     city.at(slug_of.at(u.district)).dir,
+                                     "--community",
+                                     u.code,
+                                     "--period",
+                                     period,
+                                     "confidentiality_rules=1",
+                                     "terminal_rules=1",
+                                     "pledge=1",
+                                     "card_cabinet=" + std::string(u.village ? "0" : "1"),
+                                     "training=" + std::string(i % 3 == 2 ? "0" : "1"),
+                                     "innovation=" + std::to_string(5 - i % 4)};
+      DEMO_MUST(ai, in, i == 0);
+    }
+    std::printf("     (and the same for the other %zu units)\n", units.size() - 1);
+
+    return Status::Ok();
+  }
+
+  Status Converge() {
+    // --- 11. convergence
+    Heading(11, "Every node converges", "");
+    if (!city.Settle(communities, 300)) return Status::Aborted("the city did not converge");
+    size_t checked = 0;
+    city.at(lost).pid = 0;  // excluded below: revoked, nobody syncs with it
+    {
+      size_t pairs = 0;
+      for (const std::string& c : communities)
+        for (const std::string& slug : city.order())
+          if (slug != lost && city.at(slug).Covers(c)) ++pairs;
+      checked = pairs;
+    }
+    city.at(lost).pid = -1;
+    std::printf("   %-12s %-11s %9s %7s %9s\n", "node", "kind", "changes", "review", "rejected");
+    for (const std::string& slug : city.order()) {
+      DemoNode& n = city.at(slug);
+      auto c = city.CountsOf(slug);
+      std::printf("   %s %-11s %9s %7zu %9zu%s\n", DemoCity::Pad(n.label, 12).c_str(),
+                  n.kind.c_str(), Thousands(c.changes).c_str(), c.review, c.rejected,
+                  slug == lost ? "   (revoked, stopped)" : "");
+    }
+    std::printf(
+        "   all %zu running nodes converged: %zu (node, community) state digests compared, "
+        "all identical\n",
+        city.order().size() - 1, checked);
+
+    return Status::Ok();
+  }
+
+  Status Assess() {
+    // --- 12. the assessment
+    Heading(12, "The hub scores the period from the data itself (第二十条–第二十六条)", "");
+    DEMO_MUST(score, {"score", "--dir", city.at("hub").dir, "--period", period});
+    std::printf("%s", score.out.c_str());
+    std::string report = dir + "/assessment-" + period + ".html";
+    DEMO_MUST(html, {"score", "--dir", city.at("hub").dir, "--period", period, "--format", "html",
+                     "--out", report});
+    std::printf("   report written: %s\n", report.c_str());
+    DEMO_MUST(dept, {"person show", "--dir", city.at("police").dir, "--id",
+                     read_people.empty() ? "" : read_people[0].first});
+    std::printf("   the police department reads what it may, without asking the community:\n");
+    int shown = 0;
+    for (std::string_view line : Split(dept.out, '\n'))
+      if (shown++ < 8) std::printf("     %s\n", std::string(line).c_str());
+
+    return Status::Ok();
+  }
+};
+
+#undef DEMO_MUST
+
 int Demo(const std::vector<std::string>& argv, Context& ctx) {
   static const Command self{"demo", "[--keep DIR] [--persons N] [--seed S] [--no-ui]", "", nullptr};
   int rc = 0;
@@ -616,33 +1149,11 @@ int Demo(const std::vector<std::string>& argv, Context& ctx) {
   std::signal(SIGINT, OnInterrupt);
   std::signal(SIGTERM, OnInterrupt);
   std::signal(SIGPIPE, SIG_IGN);
-  const Date today = Today();
-  const std::string period = PeriodOf(today);
-  const auto& div = ctx.ref.divisions();
-  auto label = [&](const std::string& code) {
-    const model::Division* d = div.Find(code);
-    return d ? ShortName(d->name) : code;
-  };
-
-  // The city: three districts, each with communities and a village.
-  const std::vector<Unit> units = {
-      {"150302001002", "", "150302", false, 1.2},  // 海勃湾区 和平社区
-      {"150302001003", "", "150302", false, 1.0},  // 公园社区
-      {"150302101203", "", "150302", true, 0.5},   // 新地村 (village)
-      {"150303001006", "", "150303", false, 1.0},  // 海南区 新桥社区
-      {"150303104239", "", "150303", true, 0.5},   // 渡口村 (village)
-      {"150304002001", "", "150304", false, 1.0},  // 乌达区 富强社区
-      {"150304002002", "", "150304", false, 0.8},  // 胡杨社区
-  };
-  const std::map<std::string, std::string> slug_of = {
-      {"150302001002", "heping"},  {"150302001003", "gongyuan"}, {"150302101203", "xindi"},
-      {"150303001006", "xinqiao"}, {"150303104239", "dukou"},    {"150304002001", "fuqiang"},
-      {"150304002002", "huyang"},  {"150302", "haibowan"},       {"150303", "hainan"},
-      {"150304", "wuda"}};
-  std::vector<std::string> communities;
-  for (const Unit& u : units) communities.push_back(u.code);
 
   DemoCity city(ctx, dir);
+  Scenario play{ctx, city, dir, persons, seed, Today(), PeriodOf(Today())};
+  for (const Unit& u : play.units) play.communities.push_back(u.code);
+  const std::string& period = play.period;
   auto finish = [&](int code) {
     size_t stopped = city.StopAll();
     if (g_interrupted) std::printf("\ninterrupted: stopped %zu node processes\n", stopped);
@@ -652,471 +1163,29 @@ int Demo(const std::vector<std::string>& argv, Context& ctx) {
     }
     return g_interrupted ? 130 : code;
   };
-  auto fail = [&](const Status& st) {
-    if (g_interrupted) return finish(kExitFailure);
-    std::fprintf(stderr, "shequ demo: %s\n", st.ToString().c_str());
-    if (keep) std::fprintf(stderr, "the city and the node logs are in %s\n", dir.c_str());
-    return finish(kExitFailure);
-  };
-#define DEMO_TRY(expr)                    \
-  do {                                    \
-    if (Status st_ = (expr); !st_.ok()) { \
-      return fail(st_);                   \
-    }                                     \
-  } while (0)
-#define DEMO_MUST(var, ...)                         \
-  auto var##_r = city.Must(__VA_ARGS__);            \
-  if (!var##_r.ok()) return fail(var##_r.status()); \
-  Output var = std::move(*var##_r)
 
   std::printf("shequ demo — 乌海市社区基础信息采集, a city in one command\n");
   std::printf("directory %s; today %s, assessment period %s; %s persons, seed %llu\n", dir.c_str(),
-              today.ToString().c_str(), period.c_str(), Thousands(persons).c_str(),
+              play.today.ToString().c_str(), period.c_str(), Thousands(persons).c_str(),
               static_cast<unsigned long long>(seed));
-
-  // --- 1. the city
-  city.Add(MakeNode("office", "信息办", "office", "1503", "hub"));
-  city.Add(MakeNode("hub", "市枢纽", "hub", "1503", ""));
-  city.Add(MakeNode("police", "市公安局", "department", "1503", "hub", true, "公安"));
-  for (const char* d : {"150302", "150303", "150304"}) {
-    const model::Division* dv = div.Find(std::string(d) + "000000");
-    city.Add(MakeNode(slug_of.at(d), dv ? dv->name : d, "district", d, "hub"));
-  }
-  for (const Unit& u : units) {
-    const std::string slug = slug_of.at(u.code);
-    city.Add(MakeNode(slug, label(u.code), "community", u.code, slug_of.at(u.district)));
-    for (int t = 1; t <= 2; ++t)
-      city.Add(MakeNode("t-" + slug + "-" + std::to_string(t),
-                        label(u.code).substr(0, 6) + "终端" + std::to_string(t), "terminal", u.code,
-                        slug, false));
-  }
-  Heading(1, "The city information office creates the root key and enrols every node",
-          "   (the office, the hub, a department, 3 districts, 5 communities, 2 villages, 14 "
-          "terminals;\n   each has its own keys, certificate and LMDB replica)\n");
-  DEMO_TRY(city.Init());
-  for (const std::string& slug : city.order()) DEMO_TRY(city.Start(slug));
-  std::printf("   started %zu node processes on loopback:\n", city.order().size());
-  for (const std::string& slug : city.order()) {
-    DemoNode& n = city.at(slug);
-    std::printf("     %-10s %-10s %-12s pid %-7d %s%s%s\n", DemoCity::Pad(n.label, 10).c_str(),
-                n.kind.c_str(), n.scope.c_str(), static_cast<int>(n.pid),
-                n.listens ? n.endpoint.c_str() : "", n.parent.empty() ? "" : " → ",
-                n.parent.empty() ? "" : city.at(n.parent).label.c_str());
-  }
-  std::printf("   (logs: %s/logs/)\n", dir.c_str());
-
-  // --- 2. paper cards
-  double total_weight = 0;
-  for (const Unit& u : units) total_weight += u.weight;
-  std::map<std::string, std::vector<model::Card>> cards;
-  size_t generated_persons = 0;
-  for (size_t i = 0; i < units.size(); ++i) {
-    gen::GenOptions go;
-    go.persons = static_cast<size_t>(static_cast<double>(persons) * units[i].weight / total_weight);
-    go.seed = seed * 31 + i;
-    go.error_rate = 0.03;
-    go.today = today;
-    go.communities = {units[i].code};
-    gen::GenStats gs;
-    auto& list = cards[units[i].code];
-    DEMO_TRY(gen::GenerateCards(
-        ctx.ref, go,
-        [&](const model::Card& c) -> Status {
-          list.push_back(c);
-          return Status::Ok();
-        },
-        &gs));
-    generated_persons += gs.persons;
-  }
-  Heading(2, "Community workers enter the paper registration cards",
-          "   (each card is checked against CARD.md's rules and the people already registered;\n"
-          "    a card with an error is refused whole; the daemons push every change upward)\n");
-  const std::string data = dir + "/cards";
-  DEMO_TRY(MakeDirs(data));
-  size_t total_stored = 0, total_refused = 0;
-  std::map<std::string, size_t> all_errors;
-  for (const Unit& u : units) {
-    const auto& list = cards[u.code];
-    size_t paper = list.size() * 85 / 100;
-    std::string file = data + "/" + slug_of.at(u.code) + "-paper.json";
-    DEMO_TRY(WriteCards(file, list, 0, paper));
-    auto started = city.Elapsed();
-    DEMO_MUST(out, {"card import", "--dir", city.at(slug_of.at(u.code)).dir, "--json", file}, true,
-              true);
-    ImportTally t = TallyImport(out.out);
-    std::printf(
-        "     %-10s %5zu cards stored (%s persons, %s signed changes), %zu refused, "
-        "%zu warnings, %.1f s\n",
-        DemoCity::Pad(label(u.code), 10).c_str(), t.stored, Thousands(t.persons).c_str(),
-        Thousands(t.changes).c_str(), t.refused, t.warnings, city.Elapsed() - started);
-    total_stored += t.stored;
-    total_refused += t.refused;
-    for (const auto& [code, n] : t.errors) all_errors[code] += n;
-    city.ShowEvents();
-  }
-  std::printf("   refused cards by reason:");
-  for (const auto& [code, n] : all_errors) std::printf(" %s×%zu", code.c_str(), n);
-  std::printf("\n   (the worker corrects a refused card and enters it again)\n");
-
-  Heading(3, "Mobile terminals collect at the door", "");
-  for (const Unit& u : units) {
-    const auto& list = cards[u.code];
-    size_t from = list.size() * 85 / 100, to = list.size() * 90 / 100;
-    std::string file = data + "/" + slug_of.at(u.code) + "-terminal.json";
-    DEMO_TRY(WriteCards(file, list, from, to));
-    DEMO_MUST(out,
-              {"card import", "--dir", city.at("t-" + slug_of.at(u.code) + "-1").dir, "--tool",
-               "terminal", "--json", file},
-              u.code == units[0].code, true);
-    ImportTally t = TallyImport(out.out);
-    std::printf("     %-10s %3zu households (%zu persons) entered on 终端1, %zu refused\n",
-                DemoCity::Pad(label(u.code), 10).c_str(), t.stored, t.persons, t.refused);
-  }
-  std::printf("   waiting for every node to hold the same data...\n");
-  if (!city.Settle(communities, 600)) return fail(Status::Aborted("the city did not settle"));
-  std::printf("     %8.1f s  all running nodes agree\n", city.Elapsed());
-
-  // --- 4. an ID card read through the reader's simulator
-  Heading(4, "A terminal reads second-generation ID cards",
-          "   (the simulator speaks the reader's serial protocol on a pseudo-terminal; the real\n"
-          "    driver reads it, and the card's values are stored as the terminal's)\n");
-  const std::string heping = "heping", t_heping_1 = "t-heping-1", t_heping_2 = "t-heping-2";
-  std::vector<std::pair<std::string, std::string>> read_people;  // id number, entity
-  {
-    json vc = {{"comment", "the demo's virtual cards"},
-               {"sam_id", "05.01-20240315-0000123456-0000098765"},
-               {"cards", json::array()}};
-    const auto& list = cards[units[0].code];
-    for (const model::Card& c : list) {
-      if (read_people.size() == 3) break;
-      if (c.members.empty()) continue;
-      const auto& m = c.members[0];
-      auto get = [&](const char* k) {
-        auto it = m.find(k);
-        return it == m.end() ? std::string() : it->second;
-      };
-      if (get("id_number").size() != 18 || get("birth_date").size() != 10) continue;
-      auto entity = city.PersonEntity(heping, get("id_number"));
-      if (!entity.ok()) continue;  // a refused card
-      std::string birth = get("birth_date");
-      birth.erase(std::remove(birth.begin(), birth.end(), '-'), birth.end());
-      auto hh = c.household.find("address");
-      vc["cards"].push_back({{"label", get("name")},
-                             {"kind", "resident_id"},
-                             {"name", read_people.size() == 2 ? Slip(get("name")) : get("name")},
-                             {"gender", get("gender")},
-                             {"ethnicity", get("ethnicity")},
-                             {"birth", birth},
-                             {"address", hh == c.household.end() ? "" : hh->second},
-                             {"id_number", get("id_number")},
-                             {"authority", "乌海市公安局海勃湾分局"},
-                             {"valid_from", "20200101"},
-                             {"valid_to", "20400101"}});
-      read_people.emplace_back(get("id_number"), *entity);
+  using Act = Status (Scenario::*)();
+  for (Act act : {&Scenario::Enrol, &Scenario::EnterPaperCards, &Scenario::TerminalsCollect,
+                  &Scenario::ReadIdCards, &Scenario::ConflictingEdits, &Scenario::Move,
+                  &Scenario::VillageOffline, &Scenario::UsbBundle, &Scenario::LostTerminal,
+                  &Scenario::AssessmentInputs, &Scenario::Converge, &Scenario::Assess}) {
+    Status st = (play.*act)();
+    if (g_interrupted) return finish(kExitFailure);
+    if (!st.ok()) {
+      std::fprintf(stderr, "shequ demo: %s\n", st.ToString().c_str());
+      if (keep) std::fprintf(stderr, "the city and the node logs are in %s\n", dir.c_str());
+      return finish(kExitFailure);
     }
-    DEMO_TRY(WriteFileAtomic(dir + "/virtual-cards.json", vc.dump(2)));
   }
-  {
-    // The simulator runs until stopped; its first line is the port.
-    int out[2];
-    if (pipe(out) != 0) return fail(Status::Unavailable("pipe"));
-    std::string bin = SelfPath();
-    pid_t sim = fork();
-    if (sim == 0) {
-      BecomeChild();
-      dup2(out[1], 1);
-      int devnull = ::open("/dev/null", O_WRONLY);
-      if (devnull >= 0) dup2(devnull, 2);
-      close(out[0]);
-      close(out[1]);
-      Exec(bin, {"device sim-id", "--cards", dir + "/virtual-cards.json"});
-    }
-    close(out[1]);
-    std::string port;
-    char ch;
-    while (read(out[0], &ch, 1) == 1 && ch != '\n') port += ch;
-    std::printf("   $ shequ device sim-id --cards virtual-cards.json   → reader on %s\n",
-                port.c_str());
-    for (const auto& [id, entity] : read_people) {
-      Output o = city.Shequ({"person read-id", "--dir", city.at(t_heping_1).dir, "--entity", entity,
-                             "--port", port, "--json"});
-      json j = json::parse(o.out, nullptr, false);
-      std::string what = std::string(Trim(o.err));
-      if (o.code == 0 && j.is_object())
-        what = std::to_string(j.value("fields_written", 0)) +
-               " fields recorded as the terminal's (姓名 on the card: " +
-               Utf8Prefix(j["fields"].value("name", std::string()), 1) + "*)";
-      std::printf("     read %s********%s: %s\n", id.substr(0, 6).c_str(), id.substr(14).c_str(),
-                  what.c_str());
-    }
-    if (read_people.size() == 3)
-      std::printf(
-          "   the third card's name differs from the paper card's (a slip of the pen): the ID\n"
-          "   card's value now stands, and the assessment counts that paper field as "
-          "inconsistent\n");
-    kill(sim, SIGTERM);
-    waitpid(sim, nullptr, 0);
-    close(out[0]);
-  }
-
-  // --- 5. conflicting edits
-  Heading(5, "Two tools disagree",
-          "   (和平社区终端2 is out of coverage; its worker corrects a resident's name while the\n"
-          "    office clerk corrects the same name differently on the platform)\n");
-  const std::string conflict_entity = read_people.empty() ? "" : read_people[0].second;
-  if (!conflict_entity.empty()) {
-    std::string name;
-    for (const model::Card& c : cards[units[0].code])
-      for (const auto& m : c.members)
-        if (m.count("id_number") && m.at("id_number") == read_people[0].first) name = m.at("name");
-    const std::string surname = Utf8Prefix(name, 1);
-    const std::string rest = name.substr(Utf8Prefix(name, 2).size());
-    const std::string by_terminal = surname + "晓" + rest, by_clerk = surname + "小" + rest;
-    city.Stop(t_heping_2);
-    DEMO_MUST(e1, {"person set", "--dir", city.at(t_heping_2).dir, "--tool", "terminal", "--entity",
-                   conflict_entity, "name=" + by_terminal});
-    DEMO_MUST(e2, {"person set", "--dir", city.at(heping).dir, "--entity", conflict_entity,
-                   "name=" + by_clerk});
-    DEMO_TRY(city.Start(t_heping_2));
-    std::printf("   终端2 is back in coverage and syncs:\n");
-    if (!city.Settle({units[0].code}, 120)) return fail(Status::Aborted("no convergence"));
-    DEMO_MUST(cf, {"conflicts", "--dir", city.at(heping).dir});
-    const std::string listing(Trim(cf.out));
-    for (std::string_view line : Split(listing, '\n'))
-      std::printf("     %s\n", std::string(line).c_str());
-    auto review_line = [&] {
-      std::string line;
-      for (const char* slug : {"heping", "t-heping-1", "haibowan", "hub"})
-        line += " " + city.at(slug).label + " " + std::to_string(city.CountsOf(slug).review);
-      return line;
-    };
-    std::printf("   conflicted fields in the review queues:%s\n", review_line().c_str());
-    DEMO_MUST(rs, {"resolve", "--dir", city.at(heping).dir, "--entity", conflict_entity,
-                   "name=" + by_terminal});
-    if (!city.Settle({units[0].code}, 120)) return fail(Status::Aborted("no convergence"));
-    std::printf(
-        "   resolved at the community (the clerk checks the ID card: the terminal's); "
-        "review queues:%s\n",
-        review_line().c_str());
-  }
-
-  // --- 6. a person moves
-  Heading(6, "A resident moves from 和平社区 to 公园社区",
-          "   (the move-out is written into the destination's scope and carried by the "
-          "district)\n");
-  if (read_people.size() > 1) {
-    const std::string mover = read_people[1].second;
-    DEMO_MUST(tr, {"transfer out", "--dir", city.at(heping).dir, "--entity", mover, "--to",
-                   units[1].code, "--reason", "购房迁居"});
-    std::string transfer;
-    if (StartsWith(tr.out, "transfer ")) transfer = tr.out.substr(9, 32);
-    auto deadline = Clock::now() + std::chrono::seconds(60);
-    bool arrived = false;
-    while (!arrived && Clock::now() < deadline && !g_interrupted) {
-      Output l = city.Shequ({"transfer list", "--dir", city.at("gongyuan").dir, "--json"}, false);
-      arrived = l.out.find(transfer) != std::string::npos && !transfer.empty();
-      if (!arrived) std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    }
-    if (!arrived) return fail(Status::Aborted("the transfer did not reach 公园社区"));
-    std::printf("     %8.1f s  公园社区 sees the incoming transfer\n", city.Elapsed());
-    const auto& dest = cards[units[1].code];
-    std::string card_no = dest.empty() ? "" : dest[0].card_no;
-    for (const model::Card& c : dest)
-      if (!c.members.empty()) {
-        card_no = c.card_no;
-        break;
-      }
-    Output acc = city.Shequ({"transfer accept", "--dir", city.at("gongyuan").dir, "--transfer",
-                             transfer, "--household", card_no, "--relationship", "99"});
-    std::printf("     %s\n", std::string(Trim(acc.code == 0 ? acc.out : acc.err)).c_str());
-  }
-
-  // --- 7. a village goes offline
-  Heading(7, "新地村's link goes down for a while",
-          "   (the village keeps working: it enters its remaining cards offline)\n");
-  {
-    const Unit& v = units[2];
-    const std::string slug = slug_of.at(v.code);
-    city.Stop(slug, SIGKILL);
-    std::printf("   the village node is cut off (its process killed with SIGKILL)\n");
-    const auto& list = cards[v.code];
-    std::string file = data + "/" + slug + "-offline.json";
-    DEMO_TRY(WriteCards(file, list, list.size() * 90 / 100, list.size()));
-    DEMO_MUST(out, {"card import", "--dir", city.at(slug).dir, "--json", file}, true, true);
-    ImportTally t = TallyImport(out.out);
-    std::string d1 = *city.Digest(slug, v.code), d2 = *city.Digest("haibowan", v.code);
-    std::printf("     %zu cards stored offline; the village's digest %s… ≠ the district's %s…\n",
-                t.stored, d1.substr(0, 12).c_str(), d2.substr(0, 12).c_str());
-    std::this_thread::sleep_for(std::chrono::seconds(2));
-    DEMO_TRY(city.Start(slug));
-    std::printf("   the link is back:\n");
-    if (!city.Settle({v.code}, 120)) return fail(Status::Aborted("the village did not catch up"));
-    std::printf("     %8.1f s  新地村 and 海勃湾区 agree again\n", city.Elapsed());
-  }
-
-  // --- 8. a terminal carries its changes on a USB stick
-  Heading(8, "富强社区终端2 brings its work back on a USB stick",
-          "   (no VPN in the field: the terminal exports a bundle of signed changes)\n");
-  {
-    const Unit& u = units[5];
-    const std::string slug = slug_of.at(u.code), term = "t-" + slug + "-2";
-    city.Stop(term);
-    const auto& list = cards[u.code];
-    std::string file = data + "/" + term + ".json";
-    DEMO_TRY(WriteCards(file, list, list.size() * 90 / 100, list.size()));
-    DEMO_MUST(imp,
-              {"card import", "--dir", city.at(term).dir, "--tool", "terminal", "--json", file},
-              true, true);
-    ImportTally t = TallyImport(imp.out);
-    std::printf("     %zu households entered on the terminal\n", t.stored);
-    std::string usb = dir + "/usb-fuqiang-2.bundle";
-    DEMO_MUST(ex, {"changes export", "--dir", city.at(term).dir, "--out", usb, "--scope", u.code});
-    DEMO_MUST(im, {"changes import", "--dir", city.at(slug).dir, "--json", usb});
-    json j = json::parse(im.out, nullptr, false);
-    std::printf("     the community applied %s changes (%s already there, %s rejected)\n",
-                j.is_object() ? std::to_string(j.value("applied", 0)).c_str() : "?",
-                j.is_object() ? std::to_string(j.value("duplicates", 0)).c_str() : "?",
-                j.is_object() ? std::to_string(j.value("rejected", 0)).c_str() : "?");
-    DEMO_TRY(city.Start(term));
-  }
-
-  // --- 9. a lost terminal
-  std::string lost = "t-huyang-2";
-  Heading(9, "胡杨社区终端2 is lost; the office revokes it",
-          "   (whoever finds it can still write on it; nothing it signs after the revocation\n"
-          "    is accepted, and nobody lets it connect)\n");
-  {
-    city.Stop(lost);
-    DEMO_MUST(rv, {"node revoke", "--city", dir + "/city", "--node", city.at(lost).id, "--reason",
-                   "终端遗失", "--dir", city.at("office").dir});
-    const std::string revoked_id = city.at(lost).id;
-    auto deadline = Clock::now() + std::chrono::seconds(60);
-    while (!city.KnowsRevocation("huyang", revoked_id) && Clock::now() < deadline && !g_interrupted)
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    city.ShowEvents();
-    std::printf(
-        "     %8.1f s  the revocation has reached 胡杨社区 (office → hub → 乌达区 → 胡杨社区)\n",
-        city.Elapsed());
-    // The finder edits a resident on the lost terminal and tries to deliver it.
-    const auto& list = cards[units[6].code];
-    std::string victim;
-    for (const model::Card& c : list) {
-      if (c.members.empty() || !c.members[0].count("id_number")) continue;
-      auto e = city.PersonEntity(lost, c.members[0].at("id_number"));
-      if (e.ok()) {
-        victim = *e;
-        break;
-      }
-    }
-    if (!victim.empty()) {
-      DEMO_MUST(w, {"person set", "--dir", city.at(lost).dir, "--tool", "terminal", "--entity",
-                    victim, "phone=13800000000"});
-      std::string usb = dir + "/lost-terminal.bundle";
-      DEMO_MUST(ex, {"changes export", "--dir", city.at(lost).dir, "--out", usb, "--scope",
-                     units[6].code});
-      Output im = city.Shequ({"changes import", "--dir", city.at("huyang").dir, "--json", usb});
-      json j = json::parse(im.out, nullptr, false);
-      if (j.is_object())
-        std::printf("     胡杨社区: %d applied, %d rejected%s\n", j.value("applied", 0),
-                    j.value("rejected", 0),
-                    j["rejections"].empty()
-                        ? ""
-                        : (" — " + j["rejections"][0].value("reason", "")).c_str());
-    }
-    DEMO_TRY(city.Start(lost));
-    std::this_thread::sleep_for(std::chrono::seconds(2));
-    city.ShowEvents();
-    city.Stop(lost);
-    city.at(lost).pid = -1;
-  }
-
-  // --- 10. assessment inputs
-  Heading(10, "The communities fill in their profiles; the districts enter the checklist", "");
-  for (size_t i = 0; i < units.size(); ++i) {
-    const Unit& u = units[i];
-    const std::string slug = slug_of.at(u.code);
-    std::vector<std::string> a = {"community set",
-                                  "--dir",
-                                  city.at(slug).dir,
-                                  "--community",
-                                  u.code,
-                                  "name=" + label(u.code),
-                                  "office_phone=0473" + std::to_string(3100000 + i * 1111),
-                                  "head=" + std::string(i % 2 ? "李" : "王") + "主任",
-                                  "staff_count=" + std::to_string(6 + i)};
-    if (!u.village) {  // the villages leave half of their profile empty
-      a.push_back("office_address=" + label(u.code) + "服务中心");
-      a.push_back("grid_count=" + std::to_string(4 + i));
-      a.push_back("service_items=社保认证,低保申请,计生服务,就业登记");
-      a.push_back("service_hours=周一至周五 8:30-17:30");
-      a.push_back("area=" + std::to_string(1 + i % 3) + ".5");
-      a.push_back("households_served=" + std::to_string(cards[u.code].size()));
-    }
-    DEMO_MUST(cs, a, i == 0);
-    std::vector<std::string> in = {"assess input",
-                                   "--dir",
-                                   city.at(slug_of.at(u.district)).dir,
-                                   "--community",
-                                   u.code,
-                                   "--period",
-                                   period,
-                                   "confidentiality_rules=1",
-                                   "terminal_rules=1",
-                                   "pledge=1",
-                                   "card_cabinet=" + std::string(u.village ? "0" : "1"),
-                                   "training=" + std::string(i % 3 == 2 ? "0" : "1"),
-                                   "innovation=" + std::to_string(5 - i % 4)};
-    DEMO_MUST(ai, in, i == 0);
-  }
-  std::printf("     (and the same for the other %zu units)\n", units.size() - 1);
-
-  // --- 11. convergence
-  Heading(11, "Every node converges", "");
-  if (!city.Settle(communities, 300)) return fail(Status::Aborted("the city did not converge"));
-  size_t checked = 0;
-  std::string why;
-  city.at(lost).pid = 0;  // excluded below: revoked, nobody syncs with it
-  {
-    size_t pairs = 0;
-    for (const std::string& c : communities)
-      for (const std::string& slug : city.order())
-        if (slug != lost && city.at(slug).Covers(c)) ++pairs;
-    checked = pairs;
-  }
-  city.at(lost).pid = -1;
-  std::printf("   %-12s %-11s %9s %7s %9s\n", "node", "kind", "changes", "review", "rejected");
-  for (const std::string& slug : city.order()) {
-    DemoNode& n = city.at(slug);
-    auto c = city.CountsOf(slug);
-    std::printf("   %s %-11s %9s %7zu %9zu%s\n", DemoCity::Pad(n.label, 12).c_str(), n.kind.c_str(),
-                Thousands(c.changes).c_str(), c.review, c.rejected,
-                slug == lost ? "   (revoked, stopped)" : "");
-  }
-  std::printf(
-      "   all %zu running nodes converged: %zu (node, community) state digests compared, "
-      "all identical\n",
-      city.order().size() - 1, checked);
-
-  // --- 12. the assessment
-  Heading(12, "The hub scores the period from the data itself (第二十条–第二十六条)", "");
-  DEMO_MUST(score, {"score", "--dir", city.at("hub").dir, "--period", period});
-  std::printf("%s", score.out.c_str());
-  std::string report = dir + "/assessment-" + period + ".html";
-  DEMO_MUST(html, {"score", "--dir", city.at("hub").dir, "--period", period, "--format", "html",
-                   "--out", report});
-  std::printf("   report written: %s\n", report.c_str());
-  DEMO_MUST(dept, {"person show", "--dir", city.at("police").dir, "--id",
-                   read_people.empty() ? "" : read_people[0].first});
-  std::printf("   the police department reads what it may, without asking the community:\n");
-  int shown = 0;
-  for (std::string_view line : Split(dept.out, '\n'))
-    if (shown++ < 8) std::printf("     %s\n", std::string(line).c_str());
-
   std::printf(
       "\nDone in %.1f s: %zu node processes, %s persons generated, %s paper cards stored, "
       "%zu refused.\n",
-      city.Elapsed(), city.order().size(), Thousands(generated_persons).c_str(),
-      Thousands(total_stored).c_str(), total_refused);
+      city.Elapsed(), city.order().size(), Thousands(play.generated_persons).c_str(),
+      Thousands(play.total_stored).c_str(), play.total_refused);
   const char* display = std::getenv("DISPLAY");
   if (display && *display && !args->Has("no-ui")) {
     std::printf("Opening the front end on the hub (close its window to finish)...\n");
@@ -1135,8 +1204,6 @@ int Demo(const std::vector<std::string>& argv, Context& ctx) {
     std::printf("(run with --keep DIR to keep the city for exploring)\n");
   }
   return finish(kExitOk);
-#undef DEMO_TRY
-#undef DEMO_MUST
 }
 
 }  // namespace
