@@ -22,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -450,26 +451,43 @@ class DemoCity {
   // Waits until the running nodes agree on `communities`, showing the daemons' events and a
   // progress line each second. False on timeout or Ctrl-C.
   bool Settle(const std::vector<std::string>& communities, int seconds, bool all = false) {
+    // Digests cost a pass over each community's state on every holder: they are compared only
+    // when the change counts (cheap) stood still since the last look, and never more often than
+    // their own cost allows, so that the demo does not slow the city it watches.
     auto deadline = Clock::now() + std::chrono::seconds(seconds);
     auto last_line = Clock::now();
+    size_t last_total = SIZE_MAX;
+    std::chrono::milliseconds pause(250);
+    std::string why, syncing = "syncing";
     while (!g_interrupted) {
       ShowEvents();
-      std::string why;
-      auto diverging = Diverging(communities, all, &why);
-      if (diverging.empty()) return true;
+      size_t total = 0;
+      for (const std::string& slug : order_)
+        if (all || nodes_[slug].pid > 0) total += CountsOf(slug).changes;
+      if (total == last_total) {
+        auto started = Clock::now();
+        why.clear();
+        auto diverging = Diverging(communities, all, &why);
+        if (diverging.empty()) return true;
+        syncing = std::to_string(diverging.size()) + " of " + std::to_string(communities.size()) +
+                  " communities still differ";
+        auto cost = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+        pause = std::max(std::chrono::milliseconds(250), 2 * cost);
+      }
+      last_total = total;
       if (Clock::now() > deadline) {
-        std::printf("     still different after %d s: %s\n", seconds, why.c_str());
+        std::printf("     still different after %d s: %s\n", seconds,
+                    why.empty() ? "the nodes are still receiving changes" : why.c_str());
         return false;
       }
       if (Clock::now() - last_line > std::chrono::seconds(2)) {
         last_line = Clock::now();
-        Counts hub = CountsOf("hub");
-        std::printf("     %8.1f s  …  hub holds %s changes; %zu of %zu communities still syncing\n",
-                    Elapsed(), Thousands(hub.changes).c_str(), diverging.size(),
-                    communities.size());
+        std::printf("     %8.1f s  …  the hub holds %s changes, all nodes %s; %s\n", Elapsed(),
+                    Thousands(CountsOf("hub").changes).c_str(), Thousands(total).c_str(),
+                    syncing.c_str());
         std::fflush(stdout);
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      std::this_thread::sleep_for(pause);
     }
     return false;
   }
@@ -589,6 +607,7 @@ void Heading(int n, const char* title, const char* what) {
   Output var = std::move(*var##_r)
 
 struct Scenario {
+  Scenario(Context& c, DemoCity& d) : ctx(c), city(d) {}
   Context& ctx;
   DemoCity& city;
   std::string dir;
@@ -620,6 +639,10 @@ struct Scenario {
   std::string data;                                       // the card files
   size_t generated_persons = 0, total_stored = 0, total_refused = 0;
   std::vector<std::pair<std::string, std::string>> read_people;  // ID number, entity
+
+  // How long the city may take to agree: every node verifies what it receives, the hub the
+  // whole city (about 10,000 signatures a second a core).
+  int SettleSeconds() const { return 300 + static_cast<int>(persons / 200); }
 
   std::string label(const std::string& code) const {
     const model::Division* d = ctx.ref.divisions().Find(code);
@@ -701,10 +724,11 @@ struct Scenario {
                 true, true);
       ImportTally t = TallyImport(out.out);
       std::printf(
-          "     %-10s %5zu cards stored (%s persons, %s signed changes), %zu refused, "
+          "     %-10s %5s cards stored (%s persons, %s signed changes), %zu refused, "
           "%zu warnings, %.1f s\n",
-          DemoCity::Pad(label(u.code), 10).c_str(), t.stored, Thousands(t.persons).c_str(),
-          Thousands(t.changes).c_str(), t.refused, t.warnings, city.Elapsed() - started);
+          DemoCity::Pad(label(u.code), 10).c_str(), Thousands(t.stored).c_str(),
+          Thousands(t.persons).c_str(), Thousands(t.changes).c_str(), t.refused, t.warnings,
+          city.Elapsed() - started);
       total_stored += t.stored;
       total_refused += t.refused;
       for (const auto& [code, n] : t.errors) all_errors[code] += n;
@@ -729,11 +753,13 @@ struct Scenario {
                  "terminal", "--json", file},
                 u.code == units[0].code, true);
       ImportTally t = TallyImport(out.out);
-      std::printf("     %-10s %3zu households (%zu persons) entered on 终端1, %zu refused\n",
-                  DemoCity::Pad(label(u.code), 10).c_str(), t.stored, t.persons, t.refused);
+      std::printf("     %-10s %s households (%s persons) entered on 终端1, %zu refused\n",
+                  DemoCity::Pad(label(u.code), 10).c_str(), Thousands(t.stored).c_str(),
+                  Thousands(t.persons).c_str(), t.refused);
     }
     std::printf("   waiting for every node to hold the same data...\n");
-    if (!city.Settle(communities, 600)) return Status::Aborted("the city did not settle");
+    if (!city.Settle(communities, SettleSeconds()))
+      return Status::Aborted("the city did not settle");
     std::printf("     %8.1f s  all running nodes agree\n", city.Elapsed());
 
     return Status::Ok();
@@ -1065,7 +1091,8 @@ struct Scenario {
   Status Converge() {
     // --- 11. convergence
     Heading(11, "Every node converges", "");
-    if (!city.Settle(communities, 300)) return Status::Aborted("the city did not converge");
+    if (!city.Settle(communities, SettleSeconds()))
+      return Status::Aborted("the city did not converge");
     size_t checked = 0;
     city.at(lost).pid = 0;  // excluded below: revoked, nobody syncs with it
     {
@@ -1151,7 +1178,12 @@ int Demo(const std::vector<std::string>& argv, Context& ctx) {
   std::signal(SIGPIPE, SIG_IGN);
 
   DemoCity city(ctx, dir);
-  Scenario play{ctx, city, dir, persons, seed, Today(), PeriodOf(Today())};
+  Scenario play(ctx, city);
+  play.dir = dir;
+  play.persons = persons;
+  play.seed = seed;
+  play.today = Today();
+  play.period = PeriodOf(play.today);
   for (const Unit& u : play.units) play.communities.push_back(u.code);
   const std::string& period = play.period;
   auto finish = [&](int code) {

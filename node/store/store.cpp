@@ -93,14 +93,15 @@ Store::~Store() {
 }
 
 Result<ReadTxn> Store::BeginRead() const {
-  std::shared_lock<std::shared_mutex> lock(resize_mu_);
+  std::shared_lock<std::shared_timed_mutex> lock(resize_mu_);
   MDB_txn* raw = nullptr;
   int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &raw);
   if (rc == MDB_MAP_RESIZED) {
     // Another process grew the map: adopt its size (needs no transaction of ours active).
     lock.unlock();
     {
-      std::unique_lock<std::shared_mutex> excl(resize_mu_);
+      auto excl = Exclusive();
+      if (!excl.ok()) return excl.status();
       mdb_env_set_mapsize(env_, 0);
     }
     lock.lock();
@@ -110,8 +111,19 @@ Result<ReadTxn> Store::BeginRead() const {
   return ReadTxn(std::move(lock), Txn(raw, false));
 }
 
+Result<std::unique_lock<std::shared_timed_mutex>> Store::Exclusive() const {
+  // A read transaction of this very thread (a session's reconciliation snapshot, say) would
+  // never end while we wait for it: give up after a while rather than deadlock, and let the
+  // caller fail its write (the data stays as it was; the write is made again later).
+  std::unique_lock<std::shared_timed_mutex> excl(resize_mu_, std::defer_lock);
+  if (!excl.try_lock_for(options_.resize_wait))
+    return Status::Unavailable("the store's map must be resized, but a read transaction of " +
+                               dir_ + " stays open; the write is refused for now");
+  return excl;
+}
+
 Status Store::Grow() {
-  std::unique_lock<std::shared_mutex> excl(resize_mu_);
+  ASSIGN_OR_RETURN(auto excl, Exclusive());
   MDB_envinfo info;
   mdb_env_info(env_, &info);
   size_t next = info.me_mapsize * 2;
@@ -130,7 +142,7 @@ Status Store::Write(const std::function<Status(Txn&)>& fn) {
     MDB_txn* raw = nullptr;
     int rc = mdb_txn_begin(env_, nullptr, 0, &raw);
     if (rc == MDB_MAP_RESIZED) {
-      std::unique_lock<std::shared_mutex> excl(resize_mu_);
+      ASSIGN_OR_RETURN(auto excl, Exclusive());
       mdb_env_set_mapsize(env_, 0);
       continue;
     }

@@ -5,8 +5,10 @@
 // MDB_WRITEMAP, so a full disk is an error from commit, never SIGBUS.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 
@@ -38,8 +40,13 @@ enum class Db : int {
 inline constexpr int kSchemaVersion = 2;
 
 struct StoreOptions {
-  size_t initial_map_size = size_t{256} << 20;
+  // Address space only (the file grows as pages are written), so it is generous: growing the
+  // map needs every read transaction of the process closed (see Store::Grow).
+  size_t initial_map_size = size_t{32} << 30;
   size_t max_map_size = size_t{1} << 40;
+  // How long a resize waits for the process's read transactions to end before the write that
+  // needed it is refused (Unavailable) rather than deadlocking on this thread's own snapshot.
+  std::chrono::milliseconds resize_wait{5000};
   bool read_only = false;
   // Tests only (the deterministic simulation): commit without fsync. Never for a real node.
   bool no_sync_for_tests = false;
@@ -55,9 +62,9 @@ class ReadTxn {
 
  private:
   friend class Store;
-  ReadTxn(std::shared_lock<std::shared_mutex> lock, Txn txn)
+  ReadTxn(std::shared_lock<std::shared_timed_mutex> lock, Txn txn)
       : lock_(std::move(lock)), txn_(std::move(txn)) {}
-  std::shared_lock<std::shared_mutex> lock_;
+  std::shared_lock<std::shared_timed_mutex> lock_;
   Txn txn_;
 };
 
@@ -87,13 +94,16 @@ class Store {
  private:
   Store() = default;
   Status Grow();
+  // The resize lock alone (no read transaction of this process open), or Unavailable after a
+  // few seconds instead of a deadlock.
+  Result<std::unique_lock<std::shared_timed_mutex>> Exclusive() const;
 
   MDB_env* env_ = nullptr;
   MDB_dbi dbis_[static_cast<int>(Db::kCount)] = {};
   std::string dir_;
   StoreOptions options_;
   size_t map_size_ = 0;
-  mutable std::shared_mutex resize_mu_;
+  mutable std::shared_timed_mutex resize_mu_;
 };
 
 }  // namespace shequ::store
