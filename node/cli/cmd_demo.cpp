@@ -1215,9 +1215,9 @@ int Demo(const std::vector<std::string>& argv, Context& ctx) {
   }
   std::printf(
       "\nDone in %.1f s: %zu node processes, %s persons generated, %s paper cards stored, "
-      "%zu refused.\n",
+      "%s refused.\n",
       city.Elapsed(), city.order().size(), Thousands(play.generated_persons).c_str(),
-      Thousands(play.total_stored).c_str(), play.total_refused);
+      Thousands(play.total_stored).c_str(), Thousands(play.total_refused).c_str());
   const char* display = std::getenv("DISPLAY");
   if (display && *display && !args->Has("no-ui")) {
     std::printf("Opening the front end on the hub (close its window to finish)...\n");
