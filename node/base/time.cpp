@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "node/base/text.h"
 
@@ -72,10 +73,32 @@ int Date::AgeOn(const Date& on) const {
   return age;
 }
 
+int64_t ClockOffsetMillis() {
+  static const int64_t offset = [] {
+    const char* env = std::getenv("SHEQU_CLOCK_OFFSET_MS");
+    if (!env || !*env) return int64_t{0};
+    std::string_view text = env;
+    bool negative = text[0] == '-';
+    std::string_view digits = text.substr(negative || text[0] == '+' ? 1 : 0);
+    // At most 15 digits: about 31,000 years, far from overflowing the millisecond clock.
+    if (digits.empty() || digits.size() > 15 || !AllDigits(digits)) {
+      std::fprintf(stderr,
+                   "shequ: ignoring SHEQU_CLOCK_OFFSET_MS=%s: not a signed number of "
+                   "milliseconds\n",
+                   env);
+      return int64_t{0};
+    }
+    int64_t v = std::stoll(std::string(digits));
+    return negative ? -v : v;
+  }();
+  return offset;
+}
+
 uint64_t NowMillis() {
   using namespace std::chrono;
-  return static_cast<uint64_t>(
-      duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+  int64_t now = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  int64_t shifted = now + ClockOffsetMillis();
+  return static_cast<uint64_t>(shifted > 0 ? shifted : 0);
 }
 
 Date DateOfMillis(uint64_t ms) {

@@ -26,8 +26,13 @@ struct Date {
   auto operator<=>(const Date&) const = default;
 };
 
-// Milliseconds since the Unix epoch, from the system clock.
+// Milliseconds since the Unix epoch, from the system clock plus the offset below.
 uint64_t NowMillis();
+// SHEQU_CLOCK_OFFSET_MS (a signed integer, read once per process) shifts NowMillis(), and so the
+// hybrid clock, certificate checks and Today(): the chaos harness (tools/chaos) runs nodes whose
+// clocks are hours or days off. 0 when unset; a malformed value is reported once on stderr and
+// ignored.
+int64_t ClockOffsetMillis();
 // Today's date in China Standard Time (UTC+8), where the collection happens.
 // SHEQU_TODAY=YYYY-MM-DD overrides it (tests and replays).
 Date Today();

@@ -1,6 +1,7 @@
 // node contact, run, sync, peers, trust import: replication between nodes.
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "node/base/file.h"
@@ -44,13 +45,58 @@ Result<std::vector<session::Contact>> Peers(const Args& args) {
   return out;
 }
 
+// --fault-* options of `run`: seeded loss, duplication and delay of the frames the daemon sends
+// (replication/transport/faults.h), for the chaos harness and by hand; `tc netem` is not at hand.
+Result<transport::FaultConfig> FaultOptions(const Args& args) {
+  transport::FaultConfig f;
+  auto probability = [&](const char* name, double* out) -> Status {
+    auto v = args.Get(name);
+    if (!v) return Status::Ok();
+    char* end = nullptr;
+    double p = std::strtod(v->c_str(), &end);
+    if (v->empty() || end != v->c_str() + v->size() || !(p >= 0 && p <= 1))
+      return Status::Invalid("--" + std::string(name) + " is a probability from 0 to 1, got " +
+                             Quote(*v));
+    *out = p;
+    return Status::Ok();
+  };
+  auto millis = [&](const char* name, std::chrono::milliseconds* out) -> Status {
+    auto v = args.Get(name);
+    if (!v) return Status::Ok();
+    if (v->empty() || v->size() > 7 || !AllDigits(*v))
+      return Status::Invalid("--" + std::string(name) +
+                             " is a whole number of milliseconds (at most 9999999), got " +
+                             Quote(*v));
+    *out = std::chrono::milliseconds(std::stoll(*v));
+    return Status::Ok();
+  };
+  RETURN_IF_ERROR(probability("fault-drop", &f.drop));
+  RETURN_IF_ERROR(probability("fault-duplicate", &f.duplicate));
+  RETURN_IF_ERROR(millis("fault-delay", &f.delay));
+  RETURN_IF_ERROR(millis("fault-jitter", &f.jitter));
+  if (auto v = args.Get("fault-seed")) {
+    if (v->empty() || v->size() > 19 || !AllDigits(*v))
+      return Status::Invalid("--fault-seed is a whole number, got " + Quote(*v));
+    f.seed = std::stoull(*v);
+  }
+  return f;
+}
+
 int Run(const std::vector<std::string>& argv, Context& ctx) {
   static const Command self{
-      "run", "--dir NODE [--listen tcp://HOST:PORT] [--peer PEER]... [--max-syncs N]", "", nullptr};
+      "run",
+      "--dir NODE [--listen tcp://HOST:PORT] [--peer PEER]... [--max-syncs N] "
+      "[--timeout SECONDS] [--quiet] [--fault-drop P] [--fault-duplicate P] "
+      "[--fault-delay MS] [--fault-jitter MS] [--fault-seed N]",
+      "", nullptr};
   int rc = 0;
-  auto args =
-      ParseOrUsage(argv, self, {"quiet"}, {"dir", "listen", "peer", "max-syncs", "timeout"}, &rc);
+  auto args = ParseOrUsage(argv, self, {"quiet"},
+                           {"dir", "listen", "peer", "max-syncs", "timeout", "fault-drop",
+                            "fault-duplicate", "fault-delay", "fault-jitter", "fault-seed"},
+                           &rc);
   if (!args) return rc;
+  auto faults = FaultOptions(*args);
+  if (!faults.ok()) return Fail(faults.status());
   auto peers = Peers(*args);
   if (!peers.ok()) return Fail(peers.status());
   if (!args->Has("listen") && peers->empty())
@@ -64,11 +110,25 @@ int Run(const std::vector<std::string>& argv, Context& ctx) {
   if (auto m = args->Get("max-syncs"); m && AllDigits(*m)) o.max_full_syncs = std::stoul(*m);
   if (auto t = args->Get("timeout"); t && AllDigits(*t))
     o.session_timeout = std::chrono::seconds(std::stoul(*t));
+  o.socket.send_faults = *faults;
   if (!args->Has("quiet"))
     o.log = [](const std::string& line) {
       std::fprintf(stderr, "%s\n", line.c_str());
       std::fflush(stderr);
     };
+  if (o.log && faults->active()) {
+    char buf[200];
+    std::snprintf(buf, sizeof buf,
+                  "faults on every frame sent: drop %.3f, duplicate %.3f, delay %lld ms, jitter "
+                  "%lld ms, seed %llu",
+                  faults->drop, faults->duplicate, static_cast<long long>(faults->delay.count()),
+                  static_cast<long long>(faults->jitter.count()),
+                  static_cast<unsigned long long>(faults->seed));
+    o.log(FormatMillis(NowMillis()) + " " + (*node)->cert().name + ": " + buf);
+  }
+  if (o.log && ClockOffsetMillis() != 0)
+    o.log(FormatMillis(NowMillis()) + " " + (*node)->cert().name + ": clock offset " +
+          std::to_string(ClockOffsetMillis()) + " ms (SHEQU_CLOCK_OFFSET_MS)");
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
   std::signal(SIGPIPE, SIG_IGN);
@@ -284,7 +344,7 @@ std::vector<Command> SyncCommands() {
   return {
       {"node contact", "--dir NODE --endpoint tcp://HOST:PORT",
        "print the contact string (endpoint and CURVE key) other nodes use as --peer", NodeContact},
-      {"run", "--dir NODE [--listen tcp://HOST:PORT] [--peer PEER]...",
+      {"run", "--dir NODE [--listen tcp://HOST:PORT] [--peer PEER]... [--fault-drop P ...]",
        "the daemon: listen, dial peers, keep syncing and pushing; SIGTERM stops it", Run},
       {"sync", "--dir NODE --peer PEER [--json]", "one round with one peer, both ways, then exit",
        Sync},

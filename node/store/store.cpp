@@ -80,11 +80,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, StoreOptions 
     std::string v = std::to_string(kSchemaVersion);
     RETURN_IF_ERROR(txn.Put(s->dbi(Db::kMeta), AsBytes(schema_key), AsBytes(v)));
   }
-  if (options.read_only) {
-    txn.Abort();
-  } else {
-    RETURN_IF_ERROR(txn.Commit());
-  }
+  // Committed even when read-only: LMDB closes the database handles opened in a transaction
+  // that is aborted, and a read-only store could then open no cursor.
+  RETURN_IF_ERROR(txn.Commit());
   return s;
 }
 

@@ -107,6 +107,16 @@ struct Daemon::Impl {
   std::unique_ptr<transport::Network> network;
   std::optional<transport::Listener> listener;
   std::map<PeerId, Conn> accepted;
+  // Frames of a session whose Hello has not arrived yet (a network that reorders frames, e.g.
+  // the transport's fault injection with jitter, can deliver a pipelined first flight before its
+  // Hello): kept, bounded, and handed to the session its Hello starts.
+  struct Early {
+    std::vector<std::pair<wire::Message, Bytes>> frames;  // message, peer key
+    size_t bytes = 0;
+    uint64_t since = 0;  // steady ms of the first; dropped after the session timeout
+  };
+  std::map<PeerId, Early> early;
+  static constexpr size_t kMaxEarlyFrames = 1024, kMaxEarlyBytes = 8 << 20;
   std::vector<DialerState> dialers;
   transport::FullSyncLimiter limiter;
   uint64_t log_seen = 0;
@@ -410,7 +420,17 @@ struct Daemon::Impl {
       c = &accepted.emplace(f.peer, std::move(fresh)).first->second;
     } else {
       auto it = accepted.find(f.peer);
-      if (it == accepted.end()) return;  // no session: a stale frame
+      if (it == accepted.end() || it->second.session->id() != m->session) {
+        // No session of this id yet: a frame that overtook its Hello, or a stale one (dropped
+        // when the next Hello comes).
+        Early& e = early[f.peer];
+        if (e.frames.empty()) e.since = SteadyMs();
+        if (e.frames.size() < kMaxEarlyFrames && e.bytes + f.payload.size() <= kMaxEarlyBytes) {
+          e.bytes += f.payload.size();
+          e.frames.emplace_back(std::move(*m), f.peer_key);
+        }
+        return;
+      }
       c = &it->second;
     }
     c->bytes_received += f.payload.size();
@@ -423,6 +443,20 @@ struct Daemon::Impl {
     PeerId peer = f.peer;
     SendAll(*c, out, [&](const Bytes& b) { return listener->Send(peer, b); });
     AfterHandle(*c, "a peer");
+    if (std::holds_alternative<wire::Hello>(m->body)) {
+      // The frames of this session that arrived before its Hello, in their order.
+      auto kept = early.find(peer);
+      if (kept != early.end()) {
+        std::vector<std::pair<wire::Message, Bytes>> frames = std::move(kept->second.frames);
+        early.erase(kept);
+        for (auto& [msg, key] : frames) {
+          if (msg.session != c->session->id() || c->session->closed()) continue;
+          auto more = c->session->Handle(msg, key);
+          SendAll(*c, more, [&](const Bytes& b) { return listener->Send(peer, b); });
+          AfterHandle(*c, "a peer");
+        }
+      }
+    }
     if (c->session->closed()) {
       EndSession(*c, "a peer");
       accepted.erase(peer);
@@ -561,6 +595,8 @@ struct Daemon::Impl {
   void Timeouts() {
     uint64_t now = SteadyMs();
     uint64_t limit = static_cast<uint64_t>(o.session_timeout.count());
+    for (auto it = early.begin(); it != early.end();)
+      it = now - it->second.since > limit ? early.erase(it) : std::next(it);
     for (auto it = accepted.begin(); it != accepted.end();) {
       Conn& c = it->second;
       if (c.session && !c.session->synced() && now - c.last_activity > limit) {
@@ -604,6 +640,7 @@ struct Daemon::Impl {
           } else {
             auto& ev = std::get<LinkEvent>(**in);
             if (ev.kind == LinkEventKind::kPeerGone) {
+              early.erase(ev.peer);
               auto it = accepted.find(ev.peer);
               if (it != accepted.end()) {
                 if (it->second.session) it->second.session->Abandon("the peer went away");
