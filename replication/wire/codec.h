@@ -19,7 +19,8 @@
 
 namespace shequ::wire {
 
-inline constexpr uint16_t kVersion = 1;  // the protocol version we speak
+// The protocol version we speak. 2: ChangeBatch and Push may carry their records zstd-packed.
+inline constexpr uint16_t kVersion = 2;
 
 // --- limits (docs/PROTOCOL.md, "Limits")
 
@@ -30,6 +31,10 @@ inline constexpr size_t kMaxBatchBytes = 1u << 20;
 // One change record: crdt::kMaxChangeBytes of body plus a signature and the record header.
 inline constexpr size_t kMaxRecordBytes = (256u << 10) + 1024;
 inline constexpr size_t kMaxBatchRecords = 8192;
+// Largest inflated content of a packed batch: every record with a 3-byte length.
+inline constexpr size_t kMaxPackedContent = kMaxBatchBytes + 3 * kMaxBatchRecords;
+// Batches whose records add up to fewer bytes travel unpacked.
+inline constexpr size_t kMinPackBytes = 512;
 inline constexpr size_t kMaxCertificateBytes = 8u << 10;
 inline constexpr size_t kMaxCertificates = 128;
 inline constexpr size_t kMaxRevocationBytes = 2u << 10;  // trust::kMaxRevocationBytes
@@ -86,7 +91,8 @@ struct ChangeRequest {
 
 struct ChangeBatch {
   uint64_t seq = 0;
-  std::vector<Bytes> records;  // crdt::EncodeRecord output, each non-empty
+  std::vector<Bytes> records;  // crdt::EncodeRecord output, each non-empty; on the wire they
+                               // are zstd-packed when that is smaller (Encode/Decode do it)
   bool last = false;
   bool operator==(const ChangeBatch&) const = default;
 };

@@ -53,7 +53,13 @@ struct ChangeBatch {
   seq @0 :UInt64;             # per session and direction, increasing
   records @1 :List(Data);     # at most 1 MiB of records in all
   last @2 :Bool;              # no more batches follow for the requests received so far
+  packed @3 :Data;            # instead of records: the records zstd-compressed (see Packed)
 }
+
+# Packed records (protocol version 2): one zstd frame, with its content size, of the records
+# each preceded by its length as a LEB128 varint. A sender packs a batch when that is smaller;
+# records and packed are never both set. The content is bounded like records (1 MiB of records,
+# 8192 of them), so a receiver never inflates more than 1 MiB + 24 KiB.
 
 struct Ack {
   seq @0 :UInt64;             # the ChangeBatch acknowledged
@@ -66,6 +72,7 @@ struct Ack {
 # push is found by the next reconciliation.
 struct Push {
   records @0 :List(Data);
+  packed @1 :Data;            # as in ChangeBatch
 }
 
 # The sender has finished its part of the full sync; from now on the session only pushes.

@@ -24,6 +24,14 @@ Bytes Filled(size_t n, uint8_t seed) {
   return b;
 }
 
+// Bytes that do not compress, so that a batch of them travels listed, not packed.
+Bytes Noise(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  Bytes b(n);
+  for (auto& x : b) x = static_cast<uint8_t>(rng());
+  return b;
+}
+
 Id32 IdOf(uint8_t seed) {
   Id32 id{};
   for (size_t i = 0; i < id.size(); ++i) id[i] = static_cast<uint8_t>(seed ^ (i * 13));
@@ -100,10 +108,11 @@ TEST_CASE("names") {
 }
 
 TEST_CASE("a full batch fits in a frame; one byte more is refused") {
-  // 8192 records of 128 bytes: exactly kMaxBatchBytes, the worst case for framing overhead.
+  // 8192 records of 128 bytes: exactly kMaxBatchBytes, the worst case for framing overhead
+  // (incompressible, so listed: packing would only shrink the frame).
   ChangeBatch batch;
   batch.seq = 1;
-  for (size_t i = 0; i < kMaxBatchRecords; ++i) batch.records.push_back(Filled(128, uint8_t(i)));
+  for (size_t i = 0; i < kMaxBatchRecords; ++i) batch.records.push_back(Noise(128, i));
   Message m{Session(1), batch};
   Bytes frame = MustEncode(m);
   CHECK(frame.size() <= kMaxFrameBytes);
@@ -117,8 +126,8 @@ TEST_CASE("a full batch fits in a frame; one byte more is refused") {
 
   // Few large records: three of the largest and the rest of the megabyte.
   ChangeBatch big;
-  for (int i = 0; i < 3; ++i) big.records.push_back(Filled(kMaxRecordBytes, uint8_t(i)));
-  big.records.push_back(Filled(kMaxBatchBytes - 3 * kMaxRecordBytes, 9));
+  for (int i = 0; i < 3; ++i) big.records.push_back(Noise(kMaxRecordBytes, i));
+  big.records.push_back(Noise(kMaxBatchBytes - 3 * kMaxRecordBytes, 9));
   auto frame2 = Encode(Message{Session(2), big});
   REQUIRE(frame2.ok());
   CHECK(Decode(*frame2).ok());
@@ -306,9 +315,9 @@ TEST_CASE("deep nesting is refused") {
 
 TEST_CASE("list amplification is refused: aliased records, huge counts of empty elements") {
   // Eight 64 KiB records; then point every element at the first blob and cut the other seven:
-  // a 64 KiB frame that would read as 512 KiB.
+  // a 64 KiB frame that would read as 512 KiB. (Listed records: noise does not pack.)
   Push push;
-  for (int i = 0; i < 8; ++i) push.records.push_back(Filled(64 << 10, uint8_t(i)));
+  for (int i = 0; i < 8; ++i) push.records.push_back(Noise(64 << 10, i));
   Bytes f = MustEncode(Message{Session(3), push});
   REQUIRE(Decode(f).ok());
   size_t list_ptr = BodyPointers(f);
