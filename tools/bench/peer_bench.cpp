@@ -20,13 +20,19 @@
 // over the replicas' processes of each one's peak resident set during the measured part: the
 // daemon's high-water mark is reset when the measurement starts and read before it stops; each
 // `shequ sync` process is measured whole (getrusage of the child).
+//
+// The physical limit beside each result: every change that crossed (either way) is verified by
+// its receiver, so the least time is those verifications at OpenSSL's Ed25519 rate on every
+// core, measured in the same run (`verify_floor_seconds`, `verify_rate_per_core`).
 #include <netinet/in.h>
+#include <openssl/evp.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -41,6 +47,7 @@
 #include <vector>
 
 #include "node/base/file.h"
+#include "node/crypto/crypto.h"
 #include "node/model/card.h"
 #include "node/model/reference.h"
 
@@ -61,6 +68,7 @@ struct Options {
 };
 
 Options g_options;
+double g_verify_rate = 0;  // OpenSSL Ed25519 verifications per second on one core
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
@@ -280,11 +288,51 @@ void ApplyEdits(const std::string& dir, const json& edits, const std::string& na
            " cards: " + summary);
 }
 
+// OpenSSL Ed25519 verifications per second on one core, in the tightest loop the EVP API allows
+// (one context reused, one key): what receiving a change cannot go below.
+double VerifyRate(size_t n) {
+  auto key = crypto::SigningKey::Generate(crypto::Suite::kEd25519);
+  if (!key.ok()) Die("no Ed25519 key");
+  Bytes msg(48, 3);
+  auto sig = key->Sign(msg);
+  if (!sig.ok()) Die("cannot sign");
+  EVP_PKEY* pkey =
+      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key->public_raw().data(), 32);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  auto t0 = Clock::now();
+  for (size_t i = 0; i < n; ++i) {
+    EVP_MD_CTX_reset(ctx);
+    if (EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pkey) != 1 ||
+        EVP_DigestVerify(ctx, sig->data(), sig->size(), msg.data(), msg.size()) != 1)
+      Die("OpenSSL refused its own signature");
+  }
+  double rate = static_cast<double>(n) / Seconds(t0, Clock::now());
+  EVP_MD_CTX_free(ctx);
+  EVP_PKEY_free(pkey);
+  return rate;
+}
+
 json Result(const char* workload, double seconds, uint64_t a_to_b, uint64_t b_to_a,
-            uint64_t round_trips, long peak_kib) {
-  return json{{"system", "shequ"},          {"workload", workload},    {"set", g_options.set},
-              {"seconds", seconds},         {"bytes_a_to_b", a_to_b},  {"bytes_b_to_a", b_to_a},
-              {"round_trips", round_trips}, {"peak_rss_kib", peak_kib}};
+            uint64_t round_trips, long peak_kib, uint64_t verified) {
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const double floor = static_cast<double>(verified) / (g_verify_rate * cores);
+  return json{{"system", "shequ"},
+              {"workload", workload},
+              {"set", g_options.set},
+              {"seconds", seconds},
+              {"bytes_a_to_b", a_to_b},
+              {"bytes_b_to_a", b_to_a},
+              {"round_trips", round_trips},
+              {"peak_rss_kib", peak_kib},
+              {"verified", verified},
+              {"verify_rate_per_core", g_verify_rate},
+              {"cores", cores},
+              {"verify_floor_seconds", floor}};
+}
+
+// Changes a sync moved, each verified by its receiver.
+uint64_t Crossed(const json& report) {
+  return report["changes_sent"].get<uint64_t>() + report["changes_received"].get<uint64_t>();
 }
 
 void Emit(const json& j) {
@@ -314,7 +362,7 @@ void TwoReplicas() {
     Measured(s.seconds);
     if (g_options.workloads.count("w1")) {
       json r = Result("w1", s.seconds, s.report["bytes_received"], s.report["bytes_sent"],
-                      s.report["round_trips"], daemon_peak + s.peak_kib);
+                      s.report["round_trips"], daemon_peak + s.peak_kib, Crossed(s.report));
       r["changes"] = changes;
       r["records"] = changes;
       r["peak_rss_kib_source"] = daemon_peak;
@@ -337,7 +385,7 @@ void TwoReplicas() {
   daemon.Stop();
   Measured(s.seconds);
   json r = Result("w2", s.seconds, s.report["bytes_received"], s.report["bytes_sent"],
-                  s.report["round_trips"], daemon_peak + s.peak_kib);
+                  s.report["round_trips"], daemon_peak + s.peak_kib, Crossed(s.report));
   r["edits"] = edits["a"].size() + edits["b"].size();
   r["peak_rss_kib_source"] = daemon_peak;
   r["peak_rss_kib_receiver"] = s.peak_kib;
@@ -374,7 +422,7 @@ void Star() {
   Daemon daemon(dirs[0]);
   Progress("measure: W3, star sync through replica 0, two passes");
   std::vector<long> peak(kReplicasW3, 0);
-  uint64_t a_to_b = 0, b_to_a = 0, round_trips = 0;
+  uint64_t a_to_b = 0, b_to_a = 0, round_trips = 0, verified = 0;
   daemon.ResetPeak();
   auto t0 = Clock::now();
   for (int pass = 0; pass < 2; ++pass) {
@@ -383,6 +431,7 @@ void Star() {
       a_to_b += s.report["bytes_received"].get<uint64_t>();
       b_to_a += s.report["bytes_sent"].get<uint64_t>();
       round_trips += s.report["round_trips"].get<uint64_t>();
+      verified += Crossed(s.report);
       peak[i] = std::max(peak[i], s.peak_kib);
     }
   }
@@ -394,7 +443,7 @@ void Star() {
   for (long p : peak) total_peak += p;
   std::set<std::string> hashes;
   for (const auto& d : dirs) hashes.insert(StateHash(d));
-  json r = Result("w3", secs, a_to_b, b_to_a, round_trips, total_peak);
+  json r = Result("w3", secs, a_to_b, b_to_a, round_trips, total_peak, verified);
   r["edits"] = edits;
   r["sessions"] = 2 * (kReplicasW3 - 1);
   r["peak_rss_kib_hub"] = peak[0];
@@ -436,6 +485,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   Shequ({"city", "init", "--dir", o.work + "/city"});
+  g_verify_rate = VerifyRate(20000);
+  Progress("OpenSSL Ed25519: " + std::to_string(static_cast<long>(g_verify_rate)) +
+           " verifications/s on one core");
   if (o.workloads.count("w3")) {
     if (o.set != "community") Die("W3 runs on the community");
     Star();

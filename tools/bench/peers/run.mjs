@@ -230,6 +230,14 @@ function tableOf(rows) {
       ` bytes within 1.5 × the least peer: ${oursTotal <= 1.5 * least ? 'met' : 'NOT met'}` +
       ` (${(oursTotal / least).toFixed(2)} × ${fmtBytes(least)})`;
   }
+  if (ours && ours.result.verify_floor_seconds > 0) {
+    // The physical limit of our side: every change that crossed is verified by its receiver.
+    const x = ours.result;
+    goal += `${goal ? '; ' : ''}shequ's floor, verifying its ${x.verified.toLocaleString('en')}` +
+      ` signatures at ${Math.round(x.verify_rate_per_core).toLocaleString('en')}/s on each of` +
+      ` ${x.cores} cores: ${fmtSeconds(x.verify_floor_seconds)}` +
+      ` (ours is ${(x.seconds / x.verify_floor_seconds).toFixed(2)} × the floor)`;
+  }
   return { head, lines, goal };
 }
 
