@@ -86,12 +86,12 @@ int Run(const std::vector<std::string>& argv, Context& ctx) {
   static const Command self{
       "run",
       "--dir NODE [--listen tcp://HOST:PORT] [--peer PEER]... [--max-syncs N] "
-      "[--timeout SECONDS] [--quiet] [--fault-drop P] [--fault-duplicate P] "
+      "[--timeout SECONDS] [--resync SECONDS] [--quiet] [--fault-drop P] [--fault-duplicate P] "
       "[--fault-delay MS] [--fault-jitter MS] [--fault-seed N]",
       "", nullptr};
   int rc = 0;
   auto args = ParseOrUsage(argv, self, {"quiet"},
-                           {"dir", "listen", "peer", "max-syncs", "timeout", "fault-drop",
+                           {"dir", "listen", "peer", "max-syncs", "timeout", "resync", "fault-drop",
                             "fault-duplicate", "fault-delay", "fault-jitter", "fault-seed"},
                            &rc);
   if (!args) return rc;
@@ -110,6 +110,11 @@ int Run(const std::vector<std::string>& argv, Context& ctx) {
   if (auto m = args->Get("max-syncs"); m && AllDigits(*m)) o.max_full_syncs = std::stoul(*m);
   if (auto t = args->Get("timeout"); t && AllDigits(*t))
     o.session_timeout = std::chrono::seconds(std::stoul(*t));
+  if (auto r = args->Get("resync")) {
+    if (!AllDigits(*r) || r->empty() || r->size() > 7)
+      return Fail(Status::Invalid("--resync takes a number of seconds (0: never), not " + *r));
+    o.resync_every = std::chrono::seconds(std::stoul(*r));
+  }
   o.socket.send_faults = *faults;
   if (!args->Has("quiet"))
     o.log = [](const std::string& line) {

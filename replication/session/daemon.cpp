@@ -81,6 +81,7 @@ struct Daemon::Impl {
     bool reported_sync = false;
     bool usage_reported = false;
     bool holds_slot = false;
+    bool periodic = false;  // a dialer's periodic re-reconciliation (DaemonOptions::resync_every)
     // What Remember() has already added to the peer record.
     uint64_t recorded_sent = 0, recorded_received = 0, recorded_rejected = 0;
     uint64_t recorded_bytes_sent = 0, recorded_bytes_received = 0;
@@ -370,9 +371,13 @@ struct Daemon::Impl {
     std::string name = PeerName(c, fallback_name);
     if (c.session->synced() && !c.reported_sync) {
       c.reported_sync = true;
-      Summarize(c, name);
+      const Stats& s = c.session->stats();
+      // A periodic re-reconciliation is worth a line only when it found something, and it is
+      // not a sync of the node's own: no usage count, no terminal report.
+      if (!c.periodic || s.changes_sent + s.changes_received + s.certificates_received > 0)
+        Summarize(c, c.periodic ? name + " (periodic re-reconciliation)" : name);
       Remember(c, true);
-      AfterSync(c);
+      if (!c.periodic) AfterSync(c);
       if (c.holds_slot && c.session->peer()) limiter.Release(c.session->peer()->node_id);
       c.holds_slot = false;
     }
@@ -464,9 +469,10 @@ struct Daemon::Impl {
   }
 
   // ---- dialer side
-  void StartDialSession(DialerState& d) {
+  void StartDialSession(DialerState& d, bool periodic = false) {
     wire::SessionId sid = crypto::RandomArray<16>();
     d.conn = Conn{};
+    d.conn.periodic = periodic;
     session::Config cfg = o.session;
     cfg.peer_key = d.contact.curve_key;
     d.conn.session = std::make_unique<Session>(node, Session::Role::kDialer, sid, cfg);
@@ -623,6 +629,13 @@ struct Daemon::Impl {
       if (!o.once && d.connected && (!d.conn.session || d.conn.session->closed()) &&
           now >= d.next_hello)
         StartDialSession(d);
+      const uint64_t resync = static_cast<uint64_t>(o.resync_every.count());
+      if (!o.once && resync > 0 && d.connected && d.conn.session && d.conn.session->synced() &&
+          !d.conn.session->closed() && now - d.conn.started >= resync) {
+        // What the live session pushed since its sync goes into the peer record first.
+        Remember(d.conn, false);
+        StartDialSession(d, /*periodic=*/true);
+      }
     }
   }
 

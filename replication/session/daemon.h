@@ -52,6 +52,11 @@ struct DaemonOptions {
   std::vector<Contact> peers;         // to dial
   size_t max_full_syncs = 4;          // listener: simultaneous syncs in progress
   std::chrono::milliseconds session_timeout{std::chrono::seconds(60)};
+  // A dialer (not once) replaces a live session by a fresh one this long after it began: live
+  // sessions only push, pushes are not acknowledged, and a listener may have dropped its side;
+  // a fresh reconciliation finds whatever went missing (in sync, it costs two round trips and
+  // a few kilobytes). Zero: never.
+  std::chrono::milliseconds resync_every{std::chrono::minutes(10)};
   bool once = false;  // stop once a session with every peer has completed (or failed)
   transport::SocketOptions socket;
   Config session;

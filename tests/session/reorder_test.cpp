@@ -3,46 +3,17 @@
 // messages in one flight; a network that reorders frames (the transport's fault injection with
 // jitter) delivers some of them first. The listener keeps them for the session the Hello starts
 // instead of dropping them, so the session completes rather than timing out again and again.
-#include <arpa/inet.h>
 #include <doctest/doctest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <thread>
 
 #include "replication/session/daemon.h"
+#include "tests/support/daemons.h"
 #include "tests/support/testbed.h"
 
 using namespace shequ;
 using namespace shequ::testing;
 using trust::NodeKind;
-
-namespace {
-
-int FreeLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  socklen_t len = sizeof a;
-  REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-void Introduce(service::Node& from, service::Node& of) {
-  Status st = from.store().Write([&](store::Txn& txn) {
-    return from.trust()
-        .Add(txn, from.store().dbi(store::Db::kTrust), of.trust().Find(of.cert().node_id)->encoded)
-        .status();
-  });
-  REQUIRE_MESSAGE(st.ok(), st.ToString());
-}
-
-}  // namespace
 
 TEST_CASE("a first flight reordered ahead of its hello still syncs") {
   Testbed bed;

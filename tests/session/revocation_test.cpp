@@ -4,14 +4,9 @@
 // from then on the hub refuses the revoked terminal's later changes (removing those it stored),
 // keeps its earlier ones, closes the terminal's open session and its ZAP handler refuses the
 // terminal's key.
-#include <arpa/inet.h>
 #include <doctest/doctest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <mutex>
 #include <set>
 #include <thread>
 
@@ -22,6 +17,7 @@
 #include "node/service/verify.h"
 #include "replication/session/daemon.h"
 #include "replication/transport/transport.h"
+#include "tests/support/daemons.h"
 #include "tests/support/testbed.h"
 
 using namespace shequ;
@@ -32,75 +28,6 @@ using trust::NodeKind;
 namespace {
 
 constexpr char kHeping[] = "150302001002";
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  socklen_t len = sizeof a;
-  REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-void Introduce(service::Node& from, service::Node& of) {
-  Status st = from.store().Write([&](store::Txn& txn) {
-    return from.trust()
-        .Add(txn, from.store().dbi(store::Db::kTrust), of.trust().Find(of.cert().node_id)->encoded)
-        .status();
-  });
-  REQUIRE_MESSAGE(st.ok(), st.ToString());
-}
-
-// A daemon (`shequ run`) in a thread of its own, its log lines kept.
-class DaemonThread {
- public:
-  DaemonThread(service::Node& node, session::DaemonOptions o, bool listen) {
-    if (listen) {
-      contact_ =
-          session::Contact{"tcp://127.0.0.1:" + std::to_string(FreePort()), node.cert().curve_key};
-      o.listen = contact_.endpoint;
-    }
-    o.log = [this](const std::string& line) {
-      std::lock_guard<std::mutex> lock(mu_);
-      lines_.push_back(line);
-    };
-    thread_ = std::thread([this, &node, o] {
-      session::Daemon d(node, o);
-      status_ = d.Run(stop_);
-    });
-  }
-  ~DaemonThread() { (void)Stop(); }
-  Status Stop() {
-    stop_.store(true);
-    if (thread_.joinable()) thread_.join();
-    return status_;
-  }
-  const session::Contact& contact() const { return contact_; }
-  bool Logged(const std::string& what) {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const std::string& l : lines_)
-      if (l.find(what) != std::string::npos) return true;
-    return false;
-  }
-  std::string Log() {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::string all;
-    for (const std::string& l : lines_) all += l + "\n";
-    return all;
-  }
-
- private:
-  session::Contact contact_;
-  std::atomic<bool> stop_{false};
-  Status status_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::vector<std::string> lines_;
-};
 
 // `shequ sync`: one session with the peer, until it synced or failed.
 session::PeerReport SyncOnce(service::Node& n, const session::Contact& peer) {
@@ -144,15 +71,6 @@ uint64_t HlcOf(service::Node& n, const Id32& id) {
 std::string Digest(service::Node& n) {
   auto r = n.store().BeginRead();
   return Hex(*n.replica().StateDigest(*r, kHeping));
-}
-
-bool WaitUntil(const std::function<bool()>& cond, std::chrono::milliseconds limit = 20s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return cond();
 }
 
 struct City {
