@@ -37,34 +37,44 @@ std::string Digest(service::Node& n) {
   return Hex(*n.replica().StateDigest(*r, kHeping));
 }
 
+// The hub of the city and 和平社区, each knowing the other's certificate.
+struct Pair {
+  Testbed bed;
+  std::unique_ptr<service::Node> hub, heping;
+  Pair() {
+    bed.AddNode("hub", NodeKind::kHub, {"1503"});
+    bed.AddNode("heping", NodeKind::kCommunity, {kHeping});
+    hub = bed.Open("hub");
+    heping = bed.Open("heping");
+    Introduce(*hub, *heping);
+    Introduce(*heping, *hub);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("live pushes lost on a lossy link arrive with the next periodic re-reconciliation") {
-  Testbed bed;
-  bed.AddNode("hub", NodeKind::kHub, {"1503"});
-  bed.AddNode("heping", NodeKind::kCommunity, {kHeping});
-  auto hub = bed.Open("hub");
-  auto heping = bed.Open("heping");
-  Introduce(*hub, *heping);
-  Introduce(*heping, *hub);
+  Pair p;
+  service::Node& hub = *p.hub;
+  service::Node& heping = *p.heping;
 
-  DaemonThread hub_daemon(*hub, {}, /*listen=*/true);
+  DaemonThread hub_daemon(hub, {}, /*listen=*/true);
   session::DaemonOptions o;
   o.peers = {hub_daemon.contact()};
   o.session_timeout = 2s;  // a session that lost a frame of its sync starts again soon
   o.resync_every = 1s;
   o.socket.send_faults.drop = 0.25;
   o.socket.send_faults.seed = 3;
-  DaemonThread community(*heping, o, /*listen=*/false);
+  DaemonThread community(heping, o, /*listen=*/false);
 
   REQUIRE_MESSAGE(WaitUntil([&] { return community.Logged("synced with hub"); }, 60s),
                   community.Log());
   // Twenty edits while the session is live, each pushed on its own: about five are lost.
   std::vector<Id32> ids;
   for (int i = 0; i < 20; ++i) {
-    crdt::EntityRef person{kHeping, model::EntityKind::kPerson, heping->NewEntityId()};
-    Status st = heping->store().Write([&](store::Txn& txn) -> Status {
-      ASSIGN_OR_RETURN(Id32 id, heping->Commit(txn, person, {{"marital", "10"}}, {}));
+    crdt::EntityRef person{kHeping, model::EntityKind::kPerson, heping.NewEntityId()};
+    Status st = heping.store().Write([&](store::Txn& txn) -> Status {
+      ASSIGN_OR_RETURN(Id32 id, heping.Commit(txn, person, {{"marital", "10"}}, {}));
       ids.push_back(id);
       return Status::Ok();
     });
@@ -73,28 +83,24 @@ TEST_CASE("live pushes lost on a lossy link arrive with the next periodic re-rec
   }
   auto all_there = [&] {
     for (const Id32& id : ids)
-      if (!Has(*hub, id)) return false;
+      if (!Has(hub, id)) return false;
     return true;
   };
   REQUIRE_MESSAGE(WaitUntil(all_there, 60s), community.Log());
-  CHECK(Digest(*hub) == Digest(*heping));
+  CHECK(Digest(hub) == Digest(heping));
   CHECK(community.Stop().ok());
   CHECK(hub_daemon.Stop().ok());
 }
 
 TEST_CASE("a periodic re-reconciliation of an in-sync pair is quiet and not counted as a sync") {
-  Testbed bed;
-  bed.AddNode("hub", NodeKind::kHub, {"1503"});
-  bed.AddNode("heping", NodeKind::kCommunity, {kHeping});
-  auto hub = bed.Open("hub");
-  auto heping = bed.Open("heping");
-  Introduce(*hub, *heping);
-  Introduce(*heping, *hub);
-  DaemonThread hub_daemon(*hub, {}, /*listen=*/true);
+  Pair p;
+  service::Node& hub = *p.hub;
+  service::Node& heping = *p.heping;
+  DaemonThread hub_daemon(hub, {}, /*listen=*/true);
   session::DaemonOptions o;
   o.peers = {hub_daemon.contact()};
   o.resync_every = 300ms;
-  DaemonThread community(*heping, o, /*listen=*/false);
+  DaemonThread community(heping, o, /*listen=*/false);
   REQUIRE(WaitUntil([&] { return community.Logged("synced with hub"); }));
   std::this_thread::sleep_for(2s);  // several periods
   // One sync line; the periodic ones found nothing and said nothing.
@@ -108,16 +114,16 @@ TEST_CASE("a periodic re-reconciliation of an in-sync pair is quiet and not coun
   // The hub saw a fresh session each period (its peer record counts them).
   CHECK(community.Stop().ok());
   CHECK(hub_daemon.Stop().ok());
-  auto r = hub->store().BeginRead();
+  auto r = hub.store().BeginRead();
   REQUIRE(r.ok());
-  auto peers = session::ReadPeers(*hub, *r);
+  auto peers = session::ReadPeers(hub, *r);
   REQUIRE(peers.ok());
   REQUIRE(peers->size() == 1);
   CHECK_MESSAGE(peers->front().second.sessions >= 3, peers->front().second.sessions);
   // The community's usage counts one sync: its own, not the re-reconciliations.
-  auto mine = heping->store().BeginRead();
+  auto mine = heping.store().BeginRead();
   REQUIRE(mine.ok());
-  auto usage = service::ReadUsage(*heping, *mine);
+  auto usage = service::ReadUsage(heping, *mine);
   REQUIRE(usage.ok());
   CHECK(usage->at(std::string(service::kUsageSyncs)) == 1);
 }

@@ -25,7 +25,6 @@
 // its receiver, so the least time is those verifications at OpenSSL's Ed25519 rate on every
 // core, measured in the same run (`verify_floor_seconds`, `verify_rate_per_core`).
 #include <netinet/in.h>
-#include <openssl/evp.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -50,6 +49,7 @@
 #include "node/crypto/crypto.h"
 #include "node/model/card.h"
 #include "node/model/reference.h"
+#include "tools/bench/verify_rate.h"
 
 using namespace shequ;
 using json = nlohmann::json;
@@ -288,30 +288,6 @@ void ApplyEdits(const std::string& dir, const json& edits, const std::string& na
            " cards: " + summary);
 }
 
-// OpenSSL Ed25519 verifications per second on one core, in the tightest loop the EVP API allows
-// (one context reused, one key): what receiving a change cannot go below.
-double VerifyRate(size_t n) {
-  auto key = crypto::SigningKey::Generate(crypto::Suite::kEd25519);
-  if (!key.ok()) Die("no Ed25519 key");
-  Bytes msg(48, 3);
-  auto sig = key->Sign(msg);
-  if (!sig.ok()) Die("cannot sign");
-  EVP_PKEY* pkey =
-      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key->public_raw().data(), 32);
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  auto t0 = Clock::now();
-  for (size_t i = 0; i < n; ++i) {
-    EVP_MD_CTX_reset(ctx);
-    if (EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pkey) != 1 ||
-        EVP_DigestVerify(ctx, sig->data(), sig->size(), msg.data(), msg.size()) != 1)
-      Die("OpenSSL refused its own signature");
-  }
-  double rate = static_cast<double>(n) / Seconds(t0, Clock::now());
-  EVP_MD_CTX_free(ctx);
-  EVP_PKEY_free(pkey);
-  return rate;
-}
-
 json Result(const char* workload, double seconds, uint64_t a_to_b, uint64_t b_to_a,
             uint64_t round_trips, long peak_kib, uint64_t verified) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
@@ -485,7 +461,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   Shequ({"city", "init", "--dir", o.work + "/city"});
-  g_verify_rate = VerifyRate(20000);
+  g_verify_rate = bench::VerifyRate(20000);
   Progress("OpenSSL Ed25519: " + std::to_string(static_cast<long>(g_verify_rate)) +
            " verifications/s on one core");
   if (o.workloads.count("w3")) {

@@ -7,7 +7,6 @@
 //   insync     the same two replicas, in sync, checked again: bytes and time
 //
 //   build/tools/bench_sync [--shequ build/shequ] [--persons 560000] [--only terminal|city]
-#include <openssl/evp.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -25,6 +24,7 @@
 #include "node/base/file.h"
 #include "node/crypto/crypto.h"
 #include "node/model/reference.h"
+#include "tools/bench/verify_rate.h"
 
 using namespace shequ;
 using json = nlohmann::json;
@@ -100,28 +100,6 @@ std::string Contact(const std::string& dir, int port) {
 
 size_t Changes(const std::string& dir) {
   return json::parse(Shequ("node show --dir " + dir + " --json"))["changes"].get<size_t>();
-}
-
-// OpenSSL Ed25519 verifications per second on one core, in the tightest loop the EVP API
-// allows (one context reused): the bound for receiving changes.
-double VerifyRate(size_t n) {
-  auto key = crypto::SigningKey::Generate(crypto::Suite::kEd25519);
-  Bytes msg(48, 3);
-  auto sig = key->Sign(msg);
-  EVP_PKEY* pkey =
-      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key->public_raw().data(), 32);
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  auto t0 = Clock::now();
-  for (size_t i = 0; i < n; ++i) {
-    EVP_MD_CTX_reset(ctx);
-    if (EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pkey) != 1 ||
-        EVP_DigestVerify(ctx, sig->data(), sig->size(), msg.data(), msg.size()) != 1)
-      std::abort();
-  }
-  double rate = static_cast<double>(n) / Seconds(t0, Clock::now());
-  EVP_MD_CTX_free(ctx);
-  EVP_PKEY_free(pkey);
-  return rate;
 }
 
 void PrintSync(const char* what, const json& r, double secs) {
@@ -210,13 +188,13 @@ void City(size_t persons) {
   std::string contact = Contact(src, port);
   pid_t d = StartDaemon("run --dir " + src + " --listen tcp://127.0.0.1:" + std::to_string(port) +
                         " --quiet --timeout 600");
-  double rate = VerifyRate(20000);
+  double rate = bench::VerifyRate(20000);
   struct rusage ru {};
   t0 = Clock::now();
   json r =
       json::parse(Shequ("sync --dir " + hub + " --peer " + contact + " --json --timeout 600", &ru));
   double secs = Seconds(t0, Clock::now());
-  double rate_after = VerifyRate(20000);
+  double rate_after = bench::VerifyRate(20000);
   double verify = static_cast<double>(n) / ((rate + rate_after) / 2);
   PrintSync("bootstrap", r, secs);
   std::printf("OpenSSL Ed25519 verify: %.0f/s on one core -> %.1f s for %zu signatures\n",
