@@ -543,7 +543,8 @@ Status Run::StartDaemon(int i, bool with_faults) {
   NodeState& n = State(i);
   const NodeSpec& s = Spec(i);
   SpawnOptions sp;
-  sp.argv = {o_.shequ, "run", "--dir", n.dir, "--timeout", "10"};
+  // Re-reconciliation every 30 s: a live push the faults lost comes back within the run.
+  sp.argv = {o_.shequ, "run", "--dir", n.dir, "--timeout", "10", "--resync", "30"};
   if (s.listens) {
     sp.argv.push_back("--listen");
     sp.argv.push_back(net_->ListenEndpoint(i));
