@@ -374,7 +374,10 @@ struct Daemon::Impl {
       const Stats& s = c.session->stats();
       // A periodic re-reconciliation is worth a line only when it found something, and it is
       // not a sync of the node's own: no usage count, no terminal report.
-      if (!c.periodic || s.changes_sent + s.changes_received + s.certificates_received > 0)
+      const bool found =
+          s.changes_sent + s.changes_received + s.certificates_received + s.revocations_received >
+          0;
+      if (!c.periodic || found)
         Summarize(c, c.periodic ? name + " (periodic re-reconciliation)" : name);
       Remember(c, true);
       if (!c.periodic) AfterSync(c);

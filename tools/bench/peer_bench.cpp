@@ -46,7 +46,6 @@
 #include <vector>
 
 #include "node/base/file.h"
-#include "node/crypto/crypto.h"
 #include "node/model/card.h"
 #include "node/model/reference.h"
 #include "tools/bench/verify_rate.h"
